@@ -1,0 +1,46 @@
+/**
+ * The few syscalls Node lacks, from the N-API addon built by node-gyp with berth-shim.
+ * Every function throws a Node-style error (with `code` set to the errno name, and `syscall`
+ * and `path`) when the call fails.
+ */
+import {createRequire} from 'node:module';
+import {fileURLToPath} from 'node:url';
+import path from 'node:path';
+
+export type Native = {
+	/** mknod(2): `mode` holds the file type bits (S_IFCHR, S_IFBLK, S_IFIFO) and permissions. */
+	mknod(path: string, mode: number, major: number, minor: number): void;
+	lsetxattr(path: string, name: string, value: Buffer): void;
+	/** The attribute's value, or null when the file does not have it. */
+	lgetxattr(path: string, name: string): Buffer | null;
+	llistxattr(path: string): string[];
+	/** flock(2) on an open descriptor; `operation` is LOCK_SH, LOCK_EX or LOCK_UN, optionally | LOCK_NB. */
+	flock(fd: number, operation: number): void;
+	mount(source: string, target: string, type: string, flags: number, data: string): void;
+	umount2(target: string, flags: number): void;
+	/** lchown(2) that also works on symlinks and keeps the ids as numbers past 2^31. */
+	lchown(path: string, uid: number, gid: number): void;
+};
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+export const MS_RDONLY = 1;
+export const MS_BIND = 4096;
+export const MNT_DETACH = 2;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The directory holding the compiled native parts; dist/ and source/ both sit two levels above. */
+export const nativeBuildDir = (): string => {
+	const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+	return path.join(root, 'source/native/build/Release');
+};
+
+let loaded: Native | undefined;
+
+export const native = (): Native => {
+	loaded ??= createRequire(import.meta.url)(path.join(nativeBuildDir(), 'berth_native.node')) as Native;
+	return loaded;
+};

@@ -1,0 +1,119 @@
+/**
+ * Crash-safe writes and cross-process locks for every store under BERTH_ROOT.
+ *
+ * A write goes to a temporary file beside its target (named `.tmp-*`, swept by `sweepTemp`),
+ * is fsynced, then renamed over the target, so a reader sees the old or the new content and
+ * never a torn one. Locks are flock(2)s on files under `locks/`: the kernel drops them when
+ * their holder dies, so `kill -9` never leaves a store locked.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {randomBytes} from 'node:crypto';
+import {native, LOCK_EX, LOCK_NB, LOCK_UN} from '../native/addon.js';
+import {isErrno} from '../engine/errors.js';
+
+export const TEMP_PREFIX = '.tmp-';
+
+export const tempPath = (target: string): string =>
+	path.join(path.dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+
+/** Writes `data` to `target` atomically and durably. */
+export const writeFileAtomic = async (target: string, data: string | Uint8Array, mode = 0o644): Promise<void> => {
+	const temp = tempPath(target);
+	const handle = await fsp.open(temp, 'wx', mode);
+	try {
+		await handle.writeFile(data);
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+
+	try {
+		await fsp.rename(temp, target);
+	} catch (error) {
+		await fsp.rm(temp, {force: true});
+		throw error;
+	}
+
+	await syncDir(path.dirname(target));
+};
+
+export const writeJsonAtomic = async (target: string, value: unknown, mode?: number): Promise<void> =>
+	writeFileAtomic(target, JSON.stringify(value, null, '\t') + '\n', mode);
+
+export const readJson = async <T>(file: string): Promise<T> => JSON.parse(await fsp.readFile(file, 'utf8')) as T;
+
+/** Like readJson, but `fallback` when the file does not exist. */
+export const readJsonOr = async <T>(file: string, fallback: T): Promise<T> => {
+	try {
+		return await readJson<T>(file);
+	} catch (error) {
+		if (isErrno(error, 'ENOENT')) {
+			return fallback;
+		}
+
+		throw error;
+	}
+};
+
+export const syncDir = async (dir: string): Promise<void> => {
+	const handle = await fsp.open(dir, 'r');
+	try {
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+};
+
+/** Removes the temporary files and directories a killed writer left in `dir`. */
+export const sweepTemp = async (dir: string): Promise<void> => {
+	let names: string[];
+	try {
+		names = await fsp.readdir(dir);
+	} catch (error) {
+		if (isErrno(error, 'ENOENT')) {
+			return;
+		}
+
+		throw error;
+	}
+
+	await Promise.all(names.filter(name => name.startsWith(TEMP_PREFIX))
+		.map(async name => fsp.rm(path.join(dir, name), {recursive: true, force: true})));
+};
+
+const sleep = async (ms: number) => new Promise(resolve => {
+	setTimeout(resolve, ms);
+});
+
+/**
+ * Runs `fn` holding an exclusive flock on `lockFile`. Waiting polls a non-blocking flock, so
+ * the event loop (and the TUI) stays alive while another berth process holds the lock.
+ */
+export const withLock = async <T>(lockFile: string, fn: () => Promise<T>): Promise<T> => {
+	await fsp.mkdir(path.dirname(lockFile), {recursive: true});
+	const fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_CLOEXEC, 0o600);
+	try {
+		for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+			try {
+				native().flock(fd, LOCK_EX | LOCK_NB);
+				break;
+			} catch (error) {
+				if (!isErrno(error, 'EWOULDBLOCK') && !isErrno(error, 'EAGAIN')) {
+					throw error;
+				}
+
+				await sleep(wait);
+			}
+		}
+
+		try {
+			return await fn();
+		} finally {
+			native().flock(fd, LOCK_UN);
+		}
+	} finally {
+		fs.closeSync(fd);
+	}
+};

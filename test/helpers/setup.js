@@ -1,0 +1,23 @@
+// Installs the Debian packages the tests need when they are missing, then checks the build.
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+
+const packages = {
+	'busybox-static': '/bin/busybox',
+	tmux: '/usr/bin/tmux',
+	nftables: '/usr/sbin/nft',
+};
+
+const missing = Object.entries(packages).filter(([, file]) => !fs.existsSync(file)).map(([name]) => name);
+if (missing.length > 0) {
+	const run = (...args) => execFileSync(args[0], args.slice(1), {stdio: 'inherit', env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}});
+	run('apt-get', 'update', '-qq');
+	run('apt-get', 'install', '-y', '-qq', ...missing);
+}
+
+for (const file of ['dist/cli.js', 'source/native/build/Release/berth-shim', 'source/native/build/Release/berth_native.node']) {
+	if (!fs.existsSync(file)) {
+		console.error(`berth is not built (${file} is missing): run npm ci first`);
+		process.exit(1);
+	}
+}
