@@ -93,7 +93,7 @@ const sleep = async (ms: number) => new Promise(resolve => {
  */
 export const withLock = async <T>(lockFile: string, fn: () => Promise<T>): Promise<T> => {
 	await fsp.mkdir(path.dirname(lockFile), {recursive: true});
-	const fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_CLOEXEC, 0o600);
+	const fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
 	try {
 		for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
 			try {

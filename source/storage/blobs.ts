@@ -1,0 +1,162 @@
+/**
+ * The content store: blobs/sha256/<hex>, OCI image layout style. A blob is written into
+ * ingest/ while its digest is computed, checked against the expected digest and size when
+ * those are known, then renamed into blobs/, so a blob under blobs/ is always whole and true.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {createHash, randomBytes} from 'node:crypto';
+import {pipeline} from 'node:stream/promises';
+import {Transform, type Readable} from 'node:stream';
+import {BerthError, isErrno} from '../engine/errors.js';
+import {syncDir, sweepTemp} from './atomic.js';
+
+export type Digest = `sha256:${string}`;
+
+export type BlobRef = {
+	digest: Digest;
+	size: number;
+};
+
+const digestPattern = /^sha256:[a-f\d]{64}$/;
+
+export const isDigest = (value: string): value is Digest => digestPattern.test(value);
+
+export const sha256 = (data: string | Uint8Array): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+export class BlobStore {
+	readonly dir: string;
+	readonly ingestDir: string;
+
+	constructor(root: string) {
+		this.dir = path.join(root, 'blobs', 'sha256');
+		this.ingestDir = path.join(root, 'ingest');
+	}
+
+	path(digest: Digest): string {
+		if (!isDigest(digest)) {
+			throw new BerthError('INVALID_ARGUMENT', `invalid digest \`${digest}\``);
+		}
+
+		return path.join(this.dir, digest.slice('sha256:'.length));
+	}
+
+	async has(digest: Digest): Promise<boolean> {
+		try {
+			await fsp.access(this.path(digest));
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	async read(digest: Digest): Promise<Buffer> {
+		try {
+			return await fsp.readFile(this.path(digest));
+		} catch (error) {
+			if (isErrno(error, 'ENOENT')) {
+				throw new BerthError('NO_SUCH_FILE', `blob \`${digest}\` is not in the store`, {cause: error});
+			}
+
+			throw error;
+		}
+	}
+
+	async readJson<T>(digest: Digest): Promise<T> {
+		return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+	}
+
+	open(digest: Digest): Readable {
+		return fs.createReadStream(this.path(digest));
+	}
+
+	async size(digest: Digest): Promise<number> {
+		return (await fsp.stat(this.path(digest))).size;
+	}
+
+	async put(data: string | Uint8Array): Promise<BlobRef> {
+		const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+		const digest = sha256(bytes);
+		if (!await this.has(digest)) {
+			await this.commit(digest, async temp => fsp.writeFile(temp, bytes));
+		}
+
+		return {digest, size: bytes.length};
+	}
+
+	/**
+	 * Streams `source` into the store. With `expected`, a digest or size that differs is a
+	 * DIGEST_MISMATCH and nothing is stored. `onData` sees every chunk (progress, a second hash).
+	 */
+	async ingest(source: Readable, expected?: Partial<BlobRef>, onData?: (chunk: Buffer) => void): Promise<BlobRef> {
+		await fsp.mkdir(this.ingestDir, {recursive: true});
+		const temp = path.join(this.ingestDir, `.tmp-${randomBytes(8).toString('hex')}`);
+		const hash = createHash('sha256');
+		let size = 0;
+		const count = new Transform({
+			transform(chunk: Buffer, _encoding, callback) {
+				hash.update(chunk);
+				size += chunk.length;
+				onData?.(chunk);
+				callback(null, chunk);
+			},
+		});
+		try {
+			const out = fs.createWriteStream(temp, {flags: 'wx'});
+			await pipeline(source, count, out);
+			const digest: Digest = `sha256:${hash.digest('hex')}`;
+			if ((expected?.digest && expected.digest !== digest) || (expected?.size !== undefined && expected.size !== size)) {
+				throw new BerthError('DIGEST_MISMATCH', `content of \`${expected.digest ?? 'blob'}\` does not match: got ${digest}, ${size} bytes`);
+			}
+
+			await this.commit(digest, async file => fsp.rename(temp, file));
+			return {digest, size};
+		} finally {
+			await fsp.rm(temp, {force: true});
+		}
+	}
+
+	async remove(digest: Digest): Promise<void> {
+		await fsp.rm(this.path(digest), {force: true});
+	}
+
+	async list(): Promise<Digest[]> {
+		try {
+			return (await fsp.readdir(this.dir)).filter(name => !name.startsWith('.')).map(hex => `sha256:${hex}` as Digest);
+		} catch (error) {
+			if (isErrno(error, 'ENOENT')) {
+				return [];
+			}
+
+			throw error;
+		}
+	}
+
+	/** Removes what killed writers left behind. */
+	async sweep(): Promise<void> {
+		await sweepTemp(this.ingestDir);
+		await sweepTemp(this.dir);
+	}
+
+	/** `write` fills a temporary path which is fsynced and renamed to the blob's place. */
+	private async commit(digest: Digest, write: (temp: string) => Promise<void>): Promise<void> {
+		await fsp.mkdir(this.dir, {recursive: true});
+		const target = this.path(digest);
+		const temp = path.join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+		try {
+			await write(temp);
+			const handle = await fsp.open(temp, 'r');
+			try {
+				await handle.sync();
+			} finally {
+				await handle.close();
+			}
+
+			await fsp.rename(temp, target);
+			await syncDir(this.dir);
+		} finally {
+			await fsp.rm(temp, {force: true});
+		}
+	}
+}
