@@ -1,3 +1,436 @@
+/*
+ * The few syscalls Node lacks, as synchronous N-API functions (see addon.ts for the types).
+ *
+ * Every failure throws an Error shaped like Node's own fs errors: message
+ * "ENOENT: no such file or directory, mknod '/x'", and properties code, errno (negative, as
+ * Node has it), syscall and path. Names and texts come from libuv, which Node exports, so
+ * the codes are exactly the ones Node's fs module uses (ENOTSUP rather than EOPNOTSUPP...).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
 #include <node_api.h>
-static napi_value init(napi_env env, napi_value exports) { (void)env; return exports; }
+#include <uv.h>
+
+#define MAX_ARGS 5
+
+/* N-API calls only fail on programming errors or a pending exception: give up on the call. */
+#define CHECK(call)                                                                            \
+	do {                                                                                       \
+		if ((call) != napi_ok) {                                                               \
+			return NULL;                                                                       \
+		}                                                                                      \
+	} while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+	char name[64];
+	char text[256];
+	uv_err_name_r(-err, name, sizeof name);
+	uv_strerror_r(-err, text, sizeof text);
+
+	size_t size = strlen(name) + strlen(text) + strlen(syscall) + (path ? strlen(path) : 0) + 16;
+	char *message = malloc(size);
+	if (message == NULL) {
+		napi_throw_error(env, "ENOMEM", "out of memory");
+		return NULL;
+	}
+
+	if (path) {
+		snprintf(message, size, "%s: %s, %s '%s'", name, text, syscall, path);
+	} else {
+		snprintf(message, size, "%s: %s, %s", name, text, syscall);
+	}
+
+	napi_value js_message, js_code, js_errno, js_syscall, error;
+	napi_status status = napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &js_message);
+	free(message);
+	CHECK(status);
+	CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &js_code));
+	CHECK(napi_create_int32(env, -err, &js_errno));
+	CHECK(napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &js_syscall));
+	CHECK(napi_create_error(env, NULL, js_message, &error));
+	CHECK(napi_set_named_property(env, error, "code", js_code));
+	CHECK(napi_set_named_property(env, error, "errno", js_errno));
+	CHECK(napi_set_named_property(env, error, "syscall", js_syscall));
+	if (path) {
+		napi_value js_path;
+		CHECK(napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &js_path));
+		CHECK(napi_set_named_property(env, error, "path", js_path));
+	}
+
+	napi_throw(env, error);
+	return NULL;
+}
+
+static napi_value undefined(napi_env env) {
+	napi_value value;
+	napi_get_undefined(env, &value);
+	return value;
+}
+
+/* Fetches exactly `count` arguments, or throws a TypeError. */
+static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+	size_t argc = MAX_ARGS;
+	napi_value all[MAX_ARGS];
+	if (napi_get_cb_info(env, info, &argc, all, NULL, NULL) != napi_ok) {
+		return 0;
+	}
+
+	if (argc < count) {
+		napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+		return 0;
+	}
+
+	memcpy(argv, all, count * sizeof(napi_value));
+	return 1;
+}
+
+/* A malloc'ed UTF-8 copy of a JS string argument, or NULL with a TypeError thrown. */
+static char *get_string(napi_env env, napi_value value, const char *what) {
+	size_t length;
+	if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) {
+		char message[96];
+		snprintf(message, sizeof message, "%s must be a string", what);
+		napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+		return NULL;
+	}
+
+	char *text = malloc(length + 1);
+	if (text == NULL) {
+		napi_throw_error(env, "ENOMEM", "out of memory");
+		return NULL;
+	}
+
+	napi_get_value_string_utf8(env, value, text, length + 1, &length);
+	if (strlen(text) != length) {
+		/* A NUL inside would silently cut a path short. */
+		free(text);
+		char message[96];
+		snprintf(message, sizeof message, "%s must not contain a NUL byte", what);
+		napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", message);
+		return NULL;
+	}
+
+	return text;
+}
+
+/* An integer argument within [min, max], or 0 with a TypeError thrown. */
+static int get_integer(napi_env env, napi_value value, int64_t min, int64_t max, int64_t *out, const char *what) {
+	double number;
+	/* Range first: converting NaN or a huge double to an integer is undefined. */
+	if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= (double)min && number <= (double)max) ||
+	    number != (double)(int64_t)number) {
+		char message[96];
+		snprintf(message, sizeof message, "%s must be an integer in [%lld, %lld]", what, (long long)min, (long long)max);
+		napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+		return 0;
+	}
+
+	*out = (int64_t)number;
+	return 1;
+}
+
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+	napi_value argv[4];
+	int64_t mode, major, minor;
+	if (!get_args(env, info, 4, argv) || !get_integer(env, argv[1], 0, 0xffffffff, &mode, "mode") ||
+	    !get_integer(env, argv[2], 0, 0xffffffff, &major, "major") || !get_integer(env, argv[3], 0, 0xffffffff, &minor, "minor")) {
+		return NULL;
+	}
+
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	napi_value result = undefined(env);
+	if (mknod(path, (mode_t)mode, makedev((unsigned int)major, (unsigned int)minor)) != 0) {
+		result = throw_errno(env, errno, "mknod", path);
+	}
+
+	free(path);
+	return result;
+}
+
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+	napi_value argv[3];
+	if (!get_args(env, info, 3, argv)) {
+		return NULL;
+	}
+
+	void *data;
+	size_t size;
+	bool is_buffer;
+	if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer) {
+		napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "value must be a Buffer");
+		return NULL;
+	}
+
+	CHECK(napi_get_buffer_info(env, argv[2], &data, &size));
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	char *name = get_string(env, argv[1], "name");
+	if (name == NULL) {
+		free(path);
+		return NULL;
+	}
+
+	napi_value result = undefined(env);
+	if (lsetxattr(path, name, data, size, 0) != 0) {
+		result = throw_errno(env, errno, "lsetxattr", path);
+	}
+
+	free(name);
+	free(path);
+	return result;
+}
+
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	if (!get_args(env, info, 2, argv)) {
+		return NULL;
+	}
+
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	char *name = get_string(env, argv[1], "name");
+	if (name == NULL) {
+		free(path);
+		return NULL;
+	}
+
+	napi_value result = NULL;
+	char *data = NULL;
+	for (;;) {
+		ssize_t size = lgetxattr(path, name, NULL, 0);
+		if (size >= 0) {
+			free(data);
+			data = malloc(size > 0 ? (size_t)size : 1);
+			if (data == NULL) {
+				napi_throw_error(env, "ENOMEM", "out of memory");
+				break;
+			}
+
+			size = lgetxattr(path, name, data, (size_t)size);
+		}
+
+		if (size >= 0) {
+			napi_create_buffer_copy(env, (size_t)size, data, NULL, &result);
+			break;
+		}
+
+		/* ERANGE: the value grew between the two calls; ask again. */
+		if (errno == ERANGE) {
+			continue;
+		}
+
+		if (errno == ENODATA) {
+			napi_get_null(env, &result);
+		} else {
+			result = throw_errno(env, errno, "lgetxattr", path);
+		}
+
+		break;
+	}
+
+	free(data);
+	free(name);
+	free(path);
+	return result;
+}
+
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	if (!get_args(env, info, 1, argv)) {
+		return NULL;
+	}
+
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	napi_value result = NULL;
+	char *list = NULL;
+	for (;;) {
+		ssize_t size = llistxattr(path, NULL, 0);
+		if (size >= 0) {
+			free(list);
+			list = malloc(size > 0 ? (size_t)size : 1);
+			if (list == NULL) {
+				napi_throw_error(env, "ENOMEM", "out of memory");
+				break;
+			}
+
+			size = llistxattr(path, list, (size_t)size);
+		}
+
+		if (size < 0) {
+			if (errno == ERANGE) {
+				continue;
+			}
+
+			result = throw_errno(env, errno, "llistxattr", path);
+			break;
+		}
+
+		/* The names come back NUL-terminated, one after another. */
+		if (napi_create_array(env, &result) != napi_ok) {
+			result = NULL;
+			break;
+		}
+
+		uint32_t index = 0;
+		for (ssize_t at = 0; at < size; at += (ssize_t)strlen(list + at) + 1) {
+			napi_value name;
+			if (napi_create_string_utf8(env, list + at, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+			    napi_set_element(env, result, index++, name) != napi_ok) {
+				result = NULL;
+				break;
+			}
+		}
+
+		break;
+	}
+
+	free(list);
+	free(path);
+	return result;
+}
+
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int64_t fd, operation;
+	if (!get_args(env, info, 2, argv) || !get_integer(env, argv[0], 0, INT32_MAX, &fd, "fd") ||
+	    !get_integer(env, argv[1], 0, INT32_MAX, &operation, "operation")) {
+		return NULL;
+	}
+
+	int status;
+	do {
+		status = flock((int)fd, (int)operation);
+	} while (status != 0 && errno == EINTR);
+
+	if (status != 0) {
+		return throw_errno(env, errno, "flock", NULL);
+	}
+
+	return undefined(env);
+}
+
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+	napi_value argv[5];
+	int64_t flags;
+	if (!get_args(env, info, 5, argv) || !get_integer(env, argv[3], 0, UINT32_MAX, &flags, "flags")) {
+		return NULL;
+	}
+
+	char *strings[4] = {NULL, NULL, NULL, NULL};
+	static const int positions[4] = {0, 1, 2, 4};
+	static const char *names[4] = {"source", "target", "type", "data"};
+	napi_value result = NULL;
+	for (int i = 0; i < 4; i++) {
+		strings[i] = get_string(env, argv[positions[i]], names[i]);
+		if (strings[i] == NULL) {
+			goto out;
+		}
+	}
+
+	/* An empty type or data means none: a bind mount or a remount needs no type, most no data. */
+	const char *type = strings[2][0] ? strings[2] : NULL;
+	const char *data = strings[3][0] ? strings[3] : NULL;
+	if (mount(strings[0], strings[1], type, (unsigned long)flags, data) != 0) {
+		result = throw_errno(env, errno, "mount", strings[1]);
+	} else {
+		result = undefined(env);
+	}
+
+out:
+	for (int i = 0; i < 4; i++) {
+		free(strings[i]);
+	}
+
+	return result;
+}
+
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int64_t flags;
+	if (!get_args(env, info, 2, argv) || !get_integer(env, argv[1], 0, INT32_MAX, &flags, "flags")) {
+		return NULL;
+	}
+
+	char *target = get_string(env, argv[0], "target");
+	if (target == NULL) {
+		return NULL;
+	}
+
+	napi_value result = undefined(env);
+	if (umount2(target, (int)flags) != 0) {
+		result = throw_errno(env, errno, "umount2", target);
+	}
+
+	free(target);
+	return result;
+}
+
+static napi_value js_lchown(napi_env env, napi_callback_info info) {
+	napi_value argv[3];
+	int64_t uid, gid;
+	/* -1 keeps the current id, as lchown(2) has it. */
+	if (!get_args(env, info, 3, argv) || !get_integer(env, argv[1], -1, UINT32_MAX, &uid, "uid") ||
+	    !get_integer(env, argv[2], -1, UINT32_MAX, &gid, "gid")) {
+		return NULL;
+	}
+
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	napi_value result = undefined(env);
+	if (lchown(path, (uid_t)uid, (gid_t)gid) != 0) {
+		result = throw_errno(env, errno, "lchown", path);
+	}
+
+	free(path);
+	return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+	static const struct {
+		const char *name;
+		napi_callback callback;
+	} functions[] = {
+		{"mknod", js_mknod},     {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
+		{"llistxattr", js_llistxattr}, {"flock", js_flock},   {"mount", js_mount},
+		{"umount2", js_umount2}, {"lchown", js_lchown},
+	};
+
+	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+		napi_value function;
+		CHECK(napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].callback, NULL, &function));
+		CHECK(napi_set_named_property(env, exports, functions[i].name, function));
+	}
+
+	return exports;
+}
+
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
