@@ -1,0 +1,192 @@
+/**
+ * The client side of a shim's attach socket (framing in source/native/shim/protocol.h):
+ * copies a terminal or pipes to and from a container until it exits or the user types the
+ * detach sequence.
+ */
+import net from 'node:net';
+import type {Readable, Writable} from 'node:stream';
+import {BerthError} from '../engine/errors.js';
+
+const FRAME_STDIN = 0;
+const FRAME_EOF = 1;
+const FRAME_RESIZE = 2;
+const FRAME_STDOUT = 1;
+const FRAME_STDERR = 2;
+const FRAME_EXIT = 3;
+
+export const defaultDetachKeys = 'ctrl-p,ctrl-q';
+
+/** Docker's detach-keys syntax: a comma list of single characters and ctrl-X combinations. */
+export const parseDetachKeys = (spec: string): number[] => spec.split(',').map(key => {
+	const ctrl = /^ctrl-(.)$/i.exec(key);
+	if (ctrl) {
+		const code = ctrl[1]!.toUpperCase().charCodeAt(0);
+		if (code >= 64 && code <= 95) {
+			return code - 64;
+		}
+	} else if (key.length === 1) {
+		return key.charCodeAt(0);
+	}
+
+	throw new BerthError('INVALID_ARGUMENT', `invalid detach keys \`${spec}\``);
+});
+
+const frame = (type: number, payload: Uint8Array): Buffer => {
+	const header = Buffer.alloc(5);
+	header.writeUInt8(type, 0);
+	header.writeUInt32BE(payload.length, 1);
+	return Buffer.concat([header, payload]);
+};
+
+export const resizeFrame = (rows: number, cols: number): Buffer => {
+	const payload = Buffer.alloc(4);
+	payload.writeUInt16BE(rows, 0);
+	payload.writeUInt16BE(cols, 2);
+	return frame(FRAME_RESIZE, payload);
+};
+
+/** Splits a byte stream into frames, whatever chunks it arrives in. */
+class FrameReader {
+	private pending: Buffer = Buffer.alloc(0);
+
+	* push(chunk: Buffer): Generator<{type: number; payload: Buffer}> {
+		this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+		while (this.pending.length >= 5) {
+			const length = this.pending.readUInt32BE(1);
+			if (this.pending.length < 5 + length) {
+				break;
+			}
+
+			yield {type: this.pending[0]!, payload: this.pending.subarray(5, 5 + length)};
+			this.pending = this.pending.subarray(5 + length);
+		}
+	}
+}
+
+/** Watches input for the detach sequence, holding back bytes that may be its start. */
+class DetachMatcher {
+	private matched = 0;
+
+	constructor(private readonly keys: number[]) {}
+
+	/** The bytes to pass on, and whether the sequence is now complete. */
+	feed(chunk: Buffer): {pass: Buffer; detach: boolean} {
+		const pass: number[] = [];
+		for (const byte of chunk) {
+			if (this.keys.length > 0 && byte === this.keys[this.matched]) {
+				this.matched++;
+				if (this.matched === this.keys.length) {
+					return {pass: Buffer.from(pass), detach: true};
+				}
+
+				continue;
+			}
+
+			pass.push(...this.keys.slice(0, this.matched));
+			this.matched = 0;
+			pass.push(byte);
+		}
+
+		return {pass: Buffer.from(pass), detach: false};
+	}
+}
+
+export type AttachOptions = {
+	socket: string;
+	/** Forwarded to the container; null for --no-stdin or a container without -i. */
+	stdin: Readable | null;
+	stdout: Writable;
+	stderr: Writable;
+	detachKeys: number[];
+	/** The terminal's size now, and a way to hear of its changes (tty containers). */
+	size?: () => {rows: number; cols: number};
+	onResize?: (listener: () => void) => () => void;
+	/** Called once the socket is connected (a foreground run starts its container then). */
+	onConnect?: () => void;
+};
+
+export type AttachResult = {kind: 'exited'; code: number} | {kind: 'detached'};
+
+export const attach = async (options: AttachOptions): Promise<AttachResult> => new Promise((resolve, reject) => {
+	const socket = net.createConnection(options.socket);
+	const reader = new FrameReader();
+	const matcher = new DetachMatcher(options.detachKeys);
+	let result: AttachResult | undefined;
+	const cleanups: Array<() => void> = [];
+
+	const finish = (value: AttachResult) => {
+		result ??= value;
+		socket.end();
+	};
+
+	const sendSize = () => {
+		const size = options.size?.();
+		if (size && size.rows > 0 && size.cols > 0) {
+			socket.write(resizeFrame(size.rows, size.cols));
+		}
+	};
+
+	socket.on('connect', () => {
+		options.onConnect?.();
+		sendSize();
+		if (options.onResize) {
+			cleanups.push(options.onResize(sendSize));
+		}
+
+		if (options.stdin) {
+			const stdin = options.stdin;
+			const onData = (chunk: Buffer) => {
+				const {pass, detach} = matcher.feed(chunk);
+				if (pass.length > 0) {
+					socket.write(frame(FRAME_STDIN, pass));
+				}
+
+				if (detach) {
+					finish({kind: 'detached'});
+				}
+			};
+
+			const onEnd = () => socket.write(frame(FRAME_EOF, Buffer.alloc(0)));
+			stdin.on('data', onData);
+			stdin.on('end', onEnd);
+			cleanups.push(() => {
+				stdin.off('data', onData);
+				stdin.off('end', onEnd);
+				stdin.pause();
+			});
+			stdin.resume();
+		}
+	});
+
+	socket.on('data', (chunk: Buffer) => {
+		for (const {type, payload} of reader.push(chunk)) {
+			if (type === FRAME_STDOUT) {
+				options.stdout.write(payload);
+			} else if (type === FRAME_STDERR) {
+				options.stderr.write(payload);
+			} else if (type === FRAME_EXIT) {
+				finish({kind: 'exited', code: Number(payload.toString())});
+			}
+		}
+	});
+
+	socket.on('error', error => {
+		for (const cleanup of cleanups) {
+			cleanup();
+		}
+
+		reject(new BerthError('RUNTIME_FAILED', `cannot attach to \`${options.socket}\`: ${error.message}`, {cause: error}));
+	});
+
+	socket.on('close', () => {
+		for (const cleanup of cleanups) {
+			cleanup();
+		}
+
+		if (result) {
+			resolve(result);
+		} else {
+			reject(new BerthError('RUNTIME_FAILED', 'the container\'s shim closed the attach connection without an exit status'));
+		}
+	});
+});

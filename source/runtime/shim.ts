@@ -1,0 +1,111 @@
+/**
+ * Starting berth-shim: the CONF file it reads and the one line it answers with.
+ * source/native/shim/protocol.h is the contract; this is its engine side.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import fsp from 'node:fs/promises';
+import {constants} from 'node:os';
+import path from 'node:path';
+import {BerthError, type ErrorCode} from '../engine/errors.js';
+import {nativeBuildDir} from '../native/addon.js';
+
+/** One CONF record: the key, then its fields. */
+export type ConfRecord = [key: string, ...fields: Array<string | number>];
+
+export const shimBinary = (): string => process.env.BERTH_SHIM ?? path.join(nativeBuildDir(), 'berth-shim');
+
+export const encodeConf = (records: ConfRecord[]): Buffer => {
+	for (const record of records) {
+		for (const field of record) {
+			if (/[\0\x1f]/.test(String(field))) {
+				throw new BerthError('INVALID_ARGUMENT', `invalid character in \`${String(field).replace(/[\0\x1f]/g, '?')}\``);
+			}
+		}
+	}
+
+	return Buffer.from(records.map(record => record.join('\x1f') + '\0').join(''));
+};
+
+const codeOf: Record<string, ErrorCode> = {126: 'COMMAND_NOT_EXECUTABLE', 127: 'COMMAND_NOT_FOUND'};
+
+/** Reads the shim's answer from fd 3: "ok PID" or "err CODE MESSAGE". */
+const readAnswer = async (child: ChildProcess): Promise<number> => new Promise((resolve, reject) => {
+	let text = '';
+	const pipe = child.stdio[3] as NodeJS.ReadableStream;
+	pipe.setEncoding('utf8');
+	pipe.on('data', (chunk: string) => {
+		text += chunk;
+	});
+	pipe.on('end', () => {
+		const ok = /^ok (\d+)\n/.exec(text);
+		if (ok) {
+			resolve(Number(ok[1]));
+			return;
+		}
+
+		const error = /^err (\d+) (.*)\n?/.exec(text);
+		if (error) {
+			reject(new BerthError(codeOf[error[1]!] ?? 'RUNTIME_FAILED', error[2]!));
+			return;
+		}
+
+		reject(new BerthError('RUNTIME_FAILED', `berth-shim ended without an answer${text ? `: \`${text.trim()}\`` : ''}`));
+	});
+	child.on('error', error => {
+		reject(new BerthError('RUNTIME_FAILED', `cannot start \`${shimBinary()}\`: ${error.message}`, {cause: error}));
+	});
+});
+
+/**
+ * Starts a container's shim, detached so it outlives this process. Resolves with the
+ * container's pid once the container is ready to exec.
+ */
+export const startShim = async (confFile: string, records: ConfRecord[]): Promise<number> => {
+	await fsp.writeFile(confFile, encodeConf(records), {mode: 0o600});
+	const child = spawn(shimBinary(), ['run', confFile], {
+		detached: true,
+		stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+	});
+	try {
+		return await readAnswer(child);
+	} finally {
+		child.unref();
+		(child.stdio[3] as NodeJS.ReadableStream & {destroy(): void}).destroy();
+	}
+};
+
+/**
+ * Runs a command inside a running container on the given stdio, resolving with its exit
+ * status. With `detach`, returns at once and the command runs on its own.
+ */
+export const execShim = async (confFile: string, records: ConfRecord[], detach: boolean): Promise<number> => {
+	await fsp.writeFile(confFile, encodeConf(records), {mode: 0o600});
+	const child = spawn(shimBinary(), ['exec', confFile], {
+		detached: detach,
+		stdio: detach ? 'ignore' : 'inherit',
+	});
+	if (detach) {
+		child.unref();
+		return 0;
+	}
+
+	return new Promise((resolve, reject) => {
+		child.on('error', error => {
+			reject(new BerthError('RUNTIME_FAILED', `cannot start \`${shimBinary()}\`: ${error.message}`, {cause: error}));
+		});
+		child.on('exit', (code, signal) => {
+			resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+		});
+	});
+};
+
+export const signalNumber = (name: string): number => {
+	const upper = name.toUpperCase();
+	const key = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as keyof typeof constants.signals;
+	const number = /^\d+$/.test(name) ? Number(name) : constants.signals[key];
+	if (!number || number > 64) {
+		throw new BerthError('INVALID_ARGUMENT', `invalid signal \`${name}\``);
+	}
+
+	return number;
+};
