@@ -1,0 +1,75 @@
+/** The flags `run` and `create` share, and their translation into the engine's RunOptions. */
+import type {Command} from 'commander';
+import type {RunOptions} from '../runtime/spec.js';
+import {parseBytes, parseCpus, parseInteger} from '../runtime/units.js';
+import {collect} from './context.js';
+
+export const addRunFlags = (command: Command): Command => command
+	.option('-i, --interactive', 'keep STDIN open even if not attached')
+	.option('-t, --tty', 'allocate a pseudo-TTY')
+	.option('--rm', 'remove the container when it exits')
+	.option('--name <name>', 'assign a name to the container')
+	.option('-e, --env <KEY=VALUE>', 'set an environment variable', collect)
+	.option('--env-file <file>', 'read environment variables from a file', collect)
+	.option('-w, --workdir <dir>', 'working directory inside the container')
+	.option('-u, --user <user[:group]>', 'user name or uid, optionally with a group')
+	.option('-h, --hostname <name>', 'container host name')
+	.option('-v, --volume <host:container[:ro]>', 'bind mount a host path', collect)
+	.option('--tmpfs <path[:options]>', 'mount a tmpfs', collect)
+	.option('--entrypoint <command>', 'override the image\'s entrypoint')
+	.option('-m, --memory <bytes>', 'memory limit (e.g. 512m, 1g)')
+	.option('--cpus <number>', 'number of CPUs (e.g. 1.5)')
+	.option('-c, --cpu-shares <shares>', 'relative CPU weight')
+	.option('--pids-limit <n>', 'maximum number of processes')
+	.option('--cap-add <cap>', 'add a Linux capability', collect)
+	.option('--cap-drop <cap>', 'drop a Linux capability', collect)
+	.option('--privileged', 'give the container all capabilities, no seccomp, no masked paths')
+	.option('--security-opt <option>', 'security option: no-new-privileges, seccomp=unconfined', collect)
+	.option('--read-only', 'mount the container\'s root filesystem read-only')
+	.option('--init', 'run an init inside the container that forwards signals and reaps processes')
+	.option('--detach-keys <keys>', 'key sequence to detach from the container (default ctrl-p,ctrl-q)')
+	.option('-l, --label <key=value>', 'set a label', collect)
+	.option('--stop-signal <signal>', 'signal to stop the container (default SIGTERM)')
+	.option('--network <mode>', 'network: none or host', 'none')
+	.option('--rootfs', 'the first argument is a directory to use as the container\'s root (read-only, with a throwaway layer above)');
+
+export type RunFlags = {
+	interactive?: boolean;
+	tty?: boolean;
+	rm?: boolean;
+	name?: string;
+	env?: string[];
+	envFile?: string[];
+	workdir?: string;
+	user?: string;
+	hostname?: string;
+	volume?: string[];
+	tmpfs?: string[];
+	entrypoint?: string;
+	memory?: string;
+	cpus?: string;
+	cpuShares?: string;
+	pidsLimit?: string;
+	capAdd?: string[];
+	capDrop?: string[];
+	privileged?: boolean;
+	securityOpt?: string[];
+	readOnly?: boolean;
+	init?: boolean;
+	detachKeys?: string;
+	label?: string[];
+	stopSignal?: string;
+	network?: string;
+	rootfs?: boolean;
+};
+
+export const runOptions = (image: string, command: string[], flags: RunFlags): RunOptions => ({
+	...flags,
+	image,
+	command,
+	labels: flags.label,
+	memory: flags.memory === undefined ? undefined : parseBytes(flags.memory, 'memory limit'),
+	nanoCpus: flags.cpus === undefined ? undefined : Math.round(parseCpus(flags.cpus) * 1e9),
+	cpuShares: flags.cpuShares === undefined ? undefined : parseInteger(flags.cpuShares, 'cpu shares'),
+	pidsLimit: flags.pidsLimit === undefined ? undefined : parseInteger(flags.pidsLimit, 'pids limit'),
+});
