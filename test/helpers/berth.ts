@@ -1,0 +1,113 @@
+/**
+ * Running the real, compiled berth CLI against a store of the test's own: a temporary
+ * BERTH_ROOT and BERTH_RUN, torn down (containers killed and removed) even when a test fails.
+ */
+import {spawn, spawnSync, type SpawnSyncReturns} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {makeBusyboxTarball} from './busybox.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const cli = path.join(projectRoot, 'dist/cli.js');
+
+export type Roots = {root: string; run: string; env: NodeJS.ProcessEnv};
+
+export type Result = {code: number; stdout: string; stderr: string};
+
+export const makeRoots = (): Roots => {
+	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+	const root = path.join(base, 'root');
+	const run = path.join(base, 'run');
+	return {root, run, env: {...process.env, BERTH_ROOT: root, BERTH_RUN: run}};
+};
+
+export const berthSync = (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Result => {
+	const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [cli, ...args], {
+		env: roots.env,
+		input: options.input ?? '',
+		encoding: 'utf8',
+		timeout: options.timeout ?? 60_000,
+	});
+	return {code: result.status ?? 128, stdout: result.stdout, stderr: result.stderr};
+};
+
+/** Runs berth without blocking the event loop (so a test can act while it runs). */
+export const berth = async (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Promise<Result> =>
+	new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [cli, ...args], {env: roots.env, stdio: ['pipe', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', chunk => {
+			stdout += chunk;
+		});
+		child.stderr.setEncoding('utf8').on('data', chunk => {
+			stderr += chunk;
+		});
+		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
+		child.on('error', reject);
+		child.on('close', code => {
+			clearTimeout(timer);
+			resolve({code: code ?? 128, stdout, stderr});
+		});
+		child.stdin.end(options.input ?? '');
+	});
+
+const readJson = (file: string): any => {
+	try {
+		return JSON.parse(fs.readFileSync(file, 'utf8'));
+	} catch {
+		return undefined;
+	}
+};
+
+/** Ends every container of these roots, by the pids berth recorded, and removes the roots. */
+export const destroyRoots = (roots: Roots): void => {
+	const containers = path.join(roots.root, 'containers');
+	const ids = fs.existsSync(containers) ? fs.readdirSync(containers).filter(name => /^[a-f\d]{64}$/.test(name)) : [];
+	if (ids.length > 0) {
+		berthSync(roots, ['rm', '-f', ...ids], {timeout: 30_000});
+	}
+
+	for (const id of ids) {
+		const state = readJson(path.join(containers, id, 'state.json'));
+		for (const pid of [state?.ShimPid, state?.Pid]) {
+			if (typeof pid === 'number' && pid > 0) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {}
+			}
+		}
+	}
+
+	fs.rmSync(path.dirname(roots.root), {recursive: true, force: true});
+};
+
+const tarball = path.join(projectRoot, 'test/fixtures/generated/busybox.tar');
+
+/** The busybox test image's tarball, built once per test run. */
+export const busyboxTarball = (): string => {
+	if (!fs.existsSync(tarball)) {
+		fs.mkdirSync(path.dirname(tarball), {recursive: true});
+		const temp = `${tarball}.${process.pid}`;
+		makeBusyboxTarball(temp);
+		fs.renameSync(temp, tarball);
+	}
+
+	return tarball;
+};
+
+export const testImage = 'busybox-test:latest';
+
+/** Fresh roots holding the busybox test image, removed after the file's tests. */
+export const rootsWithImage = (): Roots => {
+	const roots = makeRoots();
+	const result = berthSync(roots, ['import', busyboxTarball(), testImage]);
+	if (result.code !== 0) {
+		destroyRoots(roots);
+		throw new Error(`cannot import the test image: ${result.stderr}`);
+	}
+
+	return roots;
+};

@@ -1,0 +1,66 @@
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {berth, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+
+let roots: Roots;
+test.before(() => {
+	roots = rootsWithImage();
+});
+test.after.always(() => {
+	destroyRoots(roots);
+});
+
+const state = (id: string) => JSON.parse(fs.readFileSync(path.join(roots.root, 'containers', id, 'state.json'), 'utf8'));
+
+const cgroupDirs = (id: string): string[] => ['memory', 'pids', 'cpu', 'freezer', 'unified']
+	.map(controller => path.join('/sys/fs/cgroup', controller, 'berth', id))
+	.filter(dir => fs.existsSync(dir));
+
+test('a killed shim is noticed: the container shows as exited and leaves nothing behind', async t => {
+	const id = (await berth(roots, ['run', '-d', testImage, 'sleep', '1000'])).stdout.trim();
+	const {ShimPid: shim, Pid: pid} = state(id);
+	t.true(cgroupDirs(id).length > 0);
+	process.kill(shim, 'SIGKILL');
+	await new Promise(resolve => {
+		setTimeout(resolve, 200);
+	});
+	const ps = await berth(roots, ['ps', '-a', '--no-trunc', '--filter', `id=${id}`, '--format', '{{.State}}']);
+	t.is(ps.stdout, 'exited\n');
+	t.deepEqual(cgroupDirs(id), []);
+	t.throws(() => process.kill(pid, 0));
+	await berth(roots, ['rm', id]);
+});
+
+test('kill -9 of the CLI at any moment of run -d leaves a store the next command uses', async t => {
+	for (const delay of [20, 60, 100, 150, 250]) {
+		const child = spawn(process.execPath, [cli, 'run', '-d', testImage, 'sleep', '1000'], {env: roots.env, stdio: 'ignore'});
+		await new Promise(resolve => {
+			setTimeout(resolve, delay);
+		});
+		child.kill('SIGKILL');
+		await new Promise(resolve => {
+			child.on('close', resolve);
+		});
+	}
+
+	const ps = await berth(roots, ['ps', '-a', '-q']);
+	t.is(ps.code, 0, ps.stderr);
+	const removed = await berth(roots, ['rm', '-f', ...ps.stdout.trim().split('\n').filter(Boolean)]);
+	t.is(removed.code, 0, removed.stderr);
+	t.is((await berth(roots, ['run', '--rm', testImage, 'echo', 'fine'])).stdout, 'fine\n');
+	const leftovers = fs.readdirSync(path.join(roots.root, 'containers')).filter(name => !name.startsWith('.tmp-'));
+	t.deepEqual(leftovers, []);
+});
+
+test('a detached --rm container is removed when it exits', async t => {
+	const id = (await berth(roots, ['run', '-d', '--rm', testImage, 'sh', '-c', 'sleep 0.2'])).stdout.trim();
+	for (let i = 0; i < 50 && fs.existsSync(path.join(roots.root, 'containers', id)); i++) {
+		await new Promise(resolve => {
+			setTimeout(resolve, 100);
+		});
+	}
+
+	t.false(fs.existsSync(path.join(roots.root, 'containers', id)));
+});
