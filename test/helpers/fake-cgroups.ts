@@ -31,7 +31,7 @@ export type FakeCgroups = {
 	addCgroup(id: string): void;
 	/** The directories the container joins. */
 	expectedPaths(id: string): string[];
-	/** Files (relative to root) and the values the kernel holds after create(id, limits). */
+	/** Limit files (relative to root) and the values the kernel holds after create(id, limits), defaults included. */
 	expectedFiles(id: string, limits: Limits): Record<string, string>;
 	/** The file create() must write a memory limit to. */
 	memoryLimitFile(id: string): string;
@@ -123,13 +123,14 @@ export const fakeV1 = (name: string, layout: V1Layout): FakeCgroups => {
 		}
 	};
 
-	// The named systemd hierarchy is not berth's: it gets no berth/ here and must get none from berth.
-	const used = layout.mounts;
-	makeGroup(path.join(root, 'systemd'), []);
+	// Hierarchies berth does not use, such as the named systemd one, get no berth/ here and must get none from berth.
+	const used = layout.mounts.filter(mount => mount.split(',').some(controller => controller in filesOf));
+	for (const mount of [...layout.mounts, 'systemd']) {
+		makeGroup(path.join(root, mount), mount.split(','));
+	}
+
 	for (const mount of used) {
-		const controllers = mount.split(',');
-		makeGroup(path.join(root, mount), controllers);
-		makeGroup(path.join(root, mount, 'berth'), controllers);
+		makeGroup(path.join(root, mount, 'berth'), mount.split(','));
 	}
 
 	// Only the root cpuset has CPUs and memory nodes; a new cgroup starts empty.
@@ -156,24 +157,13 @@ export const fakeV1 = (name: string, layout: V1Layout): FakeCgroups => {
 				[group('cpuset', id) + '/cpuset.cpus']: '0-3',
 				[group('cpuset', id) + '/cpuset.mems']: '0',
 			};
-			if (limits.memory !== undefined) {
-				files[group('memory', id) + '/memory.limit_in_bytes'] = String(limits.memory);
-				files[group('memory', id) + '/memory.memsw.limit_in_bytes'] = String(limits.memory);
-			}
-
-			if (limits.cpus !== undefined) {
-				files[group('cpu', id) + '/cpu.cfs_period_us'] = '100000';
-				files[group('cpu', id) + '/cpu.cfs_quota_us'] = String(Math.round(limits.cpus * 100_000));
-			}
-
-			if (limits.cpuShares !== undefined) {
-				files[group('cpu', id) + '/cpu.shares'] = String(limits.cpuShares);
-			}
-
-			if (limits.pidsLimit !== undefined) {
-				files[group('pids', id) + '/pids.max'] = limits.pidsLimit > 0 ? String(limits.pidsLimit) : 'max';
-			}
-
+			const memory = String(limits.memory ?? unlimitedV1);
+			files[group('memory', id) + '/memory.limit_in_bytes'] = memory;
+			files[group('memory', id) + '/memory.memsw.limit_in_bytes'] = memory;
+			files[group('cpu', id) + '/cpu.cfs_period_us'] = '100000';
+			files[group('cpu', id) + '/cpu.cfs_quota_us'] = limits.cpus === undefined ? '-1' : String(Math.round(limits.cpus * 100_000));
+			files[group('cpu', id) + '/cpu.shares'] = String(limits.cpuShares ?? 1024);
+			files[group('pids', id) + '/pids.max'] = limits.pidsLimit !== undefined && limits.pidsLimit > 0 ? String(limits.pidsLimit) : 'max';
 			files[group('devices', id) + '/devices.deny'] = limits.privileged ? '' : 'a';
 			files[group('devices', id) + '/devices.allow'] = limits.privileged ? '' : [
 				'c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
@@ -238,26 +228,16 @@ export const fakeV2 = (): FakeCgroups => {
 		},
 		expectedPaths: id => [path.join(root, 'berth', id)],
 		expectedFiles(id, limits) {
-			const files: Record<string, string> = {};
 			const group = `berth/${id}`;
-			if (limits.memory !== undefined) {
-				files[`${group}/memory.max`] = String(limits.memory);
-				files[`${group}/memory.swap.max`] = '0';
-			}
-
-			if (limits.cpus !== undefined) {
-				files[`${group}/cpu.max`] = `${Math.round(limits.cpus * 100_000)} 100000`;
-			}
-
-			if (limits.cpuShares !== undefined) {
-				// runc's conversion, worked out by hand for the shares the suite uses.
-				files[`${group}/cpu.weight`] = ({2: '1', 512: '20', 1024: '39', 262_144: '10000'} as Record<number, string>)[limits.cpuShares]!;
-			}
-
-			if (limits.pidsLimit !== undefined) {
-				files[`${group}/pids.max`] = limits.pidsLimit > 0 ? String(limits.pidsLimit) : 'max';
-			}
-
+			// runc's conversion of shares to weight, worked out by hand for the shares the suite uses.
+			const weights: Record<number, string> = {2: '1', 512: '20', 1024: '39', 262_144: '10000'};
+			const files: Record<string, string> = {
+				[`${group}/memory.max`]: limits.memory === undefined ? 'max' : String(limits.memory),
+				[`${group}/memory.swap.max`]: limits.memory === undefined ? 'max' : '0',
+				[`${group}/cpu.max`]: `${limits.cpus === undefined ? 'max' : Math.round(limits.cpus * 100_000)} 100000`,
+				[`${group}/cpu.weight`]: limits.cpuShares === undefined ? '100' : weights[limits.cpuShares]!,
+				[`${group}/pids.max`]: limits.pidsLimit !== undefined && limits.pidsLimit > 0 ? String(limits.pidsLimit) : 'max',
+			};
 			return files;
 		},
 		memoryLimitFile: id => at(id, 'memory.max'),
