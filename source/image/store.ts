@@ -136,17 +136,22 @@ export class ImageStore {
 		});
 	}
 
-	/** Points `reference` at a manifest; the image it leaves becomes dangling if it has no other name. */
-	async tag(reference: string, manifest: Digest): Promise<void> {
+	/**
+	 * Points `reference` at a manifest; the image it leaves becomes dangling if it has no other
+	 * name. Returns the id of the image tagged.
+	 */
+	async tag(reference: string, manifest: Digest): Promise<Digest> {
 		const key = formatReference(normalizeReference(reference));
-		await this.update(async state => {
-			await this.checkComplete(manifest);
+		return this.update(async state => {
+			const {config} = await this.checkComplete(manifest);
 			const previous = state.references[key];
 			state.references[key] = manifest;
 			state.untagged = state.untagged.filter(digest => digest !== manifest);
 			if (previous && previous !== manifest && referencesTo(state, previous).length === 0) {
 				state.untagged.push(previous);
 			}
+
+			return config.digest;
 		});
 	}
 
