@@ -414,6 +414,33 @@ static napi_value js_lchown(napi_env env, napi_callback_info info) {
 	return result;
 }
 
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	if (!get_args(env, info, 1, argv)) {
+		return NULL;
+	}
+
+	char *path = get_string(env, argv[0], "path");
+	if (path == NULL) {
+		return NULL;
+	}
+
+	napi_value result = undefined(env);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		result = throw_errno(env, errno, "open", path);
+	} else {
+		if (syncfs(fd) != 0) {
+			result = throw_errno(env, errno, "syncfs", path);
+		}
+
+		close(fd);
+	}
+
+	free(path);
+	return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
 	static const struct {
 		const char *name;
@@ -421,7 +448,7 @@ static napi_value init(napi_env env, napi_value exports) {
 	} functions[] = {
 		{"mknod", js_mknod},     {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
 		{"llistxattr", js_llistxattr}, {"flock", js_flock},   {"mount", js_mount},
-		{"umount2", js_umount2}, {"lchown", js_lchown},
+		{"umount2", js_umount2}, {"lchown", js_lchown},       {"syncfs", js_syncfs},
 	};
 
 	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

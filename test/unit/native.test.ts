@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {LOCK_EX, LOCK_NB, LOCK_UN, MS_BIND, native, S_IFCHR, S_IFIFO} from '../../source/native/addon.js';
+import {tempDir} from './storage-fixtures.js';
+
+test('mknod makes whiteouts, device nodes and fifos', t => {
+	const dir = tempDir(t);
+	native().mknod(path.join(dir, 'whiteout'), S_IFCHR, 0, 0);
+	native().mknod(path.join(dir, 'null'), S_IFCHR | 0o666, 1, 3);
+	native().mknod(path.join(dir, 'fifo'), S_IFIFO | 0o600, 0, 0);
+	const whiteout = fs.lstatSync(path.join(dir, 'whiteout'));
+	t.true(whiteout.isCharacterDevice());
+	t.is(whiteout.rdev, 0);
+	t.is(fs.lstatSync(path.join(dir, 'null')).rdev, (1 << 8) | 3);
+	t.true(fs.lstatSync(path.join(dir, 'fifo')).isFIFO());
+});
+
+test('failures are Node-style errors with code, errno, syscall and path', t => {
+	const dir = tempDir(t);
+	native().mknod(path.join(dir, 'node'), S_IFCHR, 0, 0);
+	const error = t.throws(() => {
+		native().mknod(path.join(dir, 'node'), S_IFCHR, 0, 0);
+	}) as NodeJS.ErrnoException;
+	t.is(error.code, 'EEXIST');
+	t.is(error.errno, -17);
+	t.is(error.syscall, 'mknod');
+	t.is(error.path, path.join(dir, 'node'));
+	t.is(error.message, `EEXIST: file already exists, mknod '${path.join(dir, 'node')}'`);
+	t.throws(() => {
+		native().lchown(path.join(dir, 'node'), 2 ** 32, 0);
+	}, {instanceOf: RangeError});
+	t.throws(() => {
+		native().lsetxattr(`${dir}\0x`, 'user.a', Buffer.from('b'));
+	}, {instanceOf: TypeError});
+});
+
+test('xattrs: set, get, list, and null for a missing one, on symlinks too', t => {
+	const dir = tempDir(t);
+	fs.mkdirSync(path.join(dir, 'd'));
+	fs.symlinkSync('nowhere', path.join(dir, 'link'));
+	native().lsetxattr(path.join(dir, 'd'), 'trusted.overlay.opaque', Buffer.from('y'));
+	native().lsetxattr(path.join(dir, 'd'), 'user.binary', Buffer.from([0, 1, 255]));
+	native().lsetxattr(path.join(dir, 'link'), 'trusted.mark', Buffer.from('on the link'));
+	t.deepEqual(native().lgetxattr(path.join(dir, 'd'), 'trusted.overlay.opaque'), Buffer.from('y'));
+	t.deepEqual(native().lgetxattr(path.join(dir, 'd'), 'user.binary'), Buffer.from([0, 1, 255]));
+	t.is(native().lgetxattr(path.join(dir, 'd'), 'user.missing'), null);
+	t.deepEqual(native().llistxattr(path.join(dir, 'd')).sort(), ['trusted.overlay.opaque', 'user.binary']);
+	t.deepEqual(native().lgetxattr(path.join(dir, 'link'), 'trusted.mark'), Buffer.from('on the link'));
+	t.throws(() => native().lgetxattr(path.join(dir, 'missing'), 'user.a'), {code: 'ENOENT'});
+});
+
+test('lchown changes a symlink itself and takes ids past 2^31', t => {
+	const dir = tempDir(t);
+	fs.writeFileSync(path.join(dir, 'target'), '');
+	fs.symlinkSync('target', path.join(dir, 'link'));
+	native().lchown(path.join(dir, 'link'), 3_000_000_000, 4_000_000_000);
+	t.is(fs.lstatSync(path.join(dir, 'link')).uid, 3_000_000_000);
+	t.is(fs.lstatSync(path.join(dir, 'link')).gid, 4_000_000_000);
+	t.is(fs.statSync(path.join(dir, 'link')).uid, 0);
+});
+
+test('flock: a second exclusive lock would block until the first is released', t => {
+	const dir = tempDir(t);
+	const first = fs.openSync(path.join(dir, 'lock'), 'w');
+	const second = fs.openSync(path.join(dir, 'lock'), 'r');
+	t.teardown(() => {
+		fs.closeSync(first);
+		fs.closeSync(second);
+	});
+	native().flock(first, LOCK_EX);
+	t.throws(() => {
+		native().flock(second, LOCK_EX | LOCK_NB);
+	}, {code: 'EAGAIN'});
+	native().flock(first, LOCK_UN);
+	t.notThrows(() => {
+		native().flock(second, LOCK_EX | LOCK_NB);
+	});
+});
+
+test('mount and umount2: a bind mount shows the source', t => {
+	const dir = tempDir(t);
+	fs.mkdirSync(path.join(dir, 'source'));
+	fs.mkdirSync(path.join(dir, 'target'));
+	fs.writeFileSync(path.join(dir, 'source', 'file'), 'seen');
+	native().mount(path.join(dir, 'source'), path.join(dir, 'target'), '', MS_BIND, '');
+	t.teardown(() => {
+		try {
+			native().umount2(path.join(dir, 'target'), 0);
+		} catch {}
+	});
+	t.is(fs.readFileSync(path.join(dir, 'target', 'file'), 'utf8'), 'seen');
+	native().umount2(path.join(dir, 'target'), 0);
+	t.false(fs.existsSync(path.join(dir, 'target', 'file')));
+	const error = t.throws(() => {
+		native().umount2(path.join(dir, 'target'), 0);
+	}) as NodeJS.ErrnoException;
+	t.is(error.code, 'EINVAL');
+	t.is(error.syscall, 'umount2');
+});
+
+test('syncfs flushes the filesystem of a path', t => {
+	const dir = tempDir(t);
+	t.notThrows(() => {
+		native().syncfs(dir);
+	});
+	t.throws(() => {
+		native().syncfs(path.join(dir, 'missing'));
+	}, {code: 'ENOENT'});
+});
