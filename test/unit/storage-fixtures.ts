@@ -78,8 +78,13 @@ export const describeTree = (dir: string, options: {times?: boolean} = {}): Reco
 			}
 
 			const xattrs = native().llistxattr(file).sort().map(key => `${key}=${native().lgetxattr(file, key)?.toString('hex')}`);
-			const times = options.times ? ` @${Math.floor(stat.mtimeMs / 1000)}` : '';
-			tree[child] = `${typeLetter(stat)}${(stat.mode & 0o7777).toString(8).padStart(4, '0')} ${stat.uid}:${stat.gid}${times} ${what}${xattrs.length > 0 ? ` [${xattrs.join(' ')}]` : ''}`.trimEnd();
+			tree[child] = [
+				`${typeLetter(stat)}${(stat.mode & 0o7777).toString(8).padStart(4, '0')}`,
+				`${stat.uid}:${stat.gid}`,
+				options.times ? `@${Math.floor(stat.mtimeMs / 1000)}` : '',
+				what,
+				xattrs.length > 0 ? `[${xattrs.join(' ')}]` : '',
+			].filter(Boolean).join(' ');
 			if (stat.isDirectory()) {
 				walk(child);
 			}

@@ -1,0 +1,363 @@
+/**
+ * Extracts a layer tar onto disk: files, directories, symlinks, hardlinks, device nodes and
+ * fifos, with owners, modes, times and xattrs; OCI whiteouts converted for overlayfs, or
+ * applied to a flat tree. Nothing is written outside the target (see safe-path.ts).
+ *
+ * Metadata order matters: chown clears setuid/setgid bits and file capabilities, so chmod and
+ * xattrs come after it; a directory's times are set last, once nothing more is created in it.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {BerthError, isErrno} from '../engine/errors.js';
+import {native, S_IFBLK, S_IFCHR, S_IFIFO} from '../native/addon.js';
+import type {Digest} from './blobs.js';
+import {cleanEntryPath, RootGuard} from './safe-path.js';
+import {TarReader} from './tar-reader.js';
+import {WriteQueue} from './write-queue.js';
+import type {TarHeader} from './tar-header.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+/** aufs bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`) that old Docker layers carry: skipped. */
+const WHITEOUT_META_PREFIX = '.wh..wh.';
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** overlayfs's own attributes are never taken from a tar: they could redirect lookups. */
+export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+
+export type WhiteoutFormat =
+	/** A layer directory for overlayfs: whiteouts become char devices 0:0, opaque dirs get the xattr. */
+	| 'overlay'
+	/** A flat tree holding the layers below (the copying snapshotter): whiteouts delete what they hide. */
+	| 'flat';
+
+export type ExtractOptions = {
+	format?: WhiteoutFormat;
+};
+
+const writeFlags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+/** Files up to this size are read whole from the tar, then written in the background; bigger ones stream. */
+const smallFile = 1024 * 1024;
+
+const lstatOrNull = async (file: string): Promise<fs.Stats | null> => {
+	try {
+		return await fsp.lstat(file);
+	} catch (error) {
+		if (isErrno(error, 'ENOENT')) {
+			return null;
+		}
+
+		throw error;
+	}
+};
+
+/** Extracts the (possibly gzipped) layer tar `source` into `target` and returns its diff id. */
+export const extractLayer = async (source: AsyncIterable<Buffer>, target: string, options: ExtractOptions = {}): Promise<Digest> => {
+	const reader = new TarReader(source);
+	const extractor = new Extractor(target, options.format ?? 'overlay', reader);
+	try {
+		for (let header = await reader.next(); header !== null; header = await reader.next()) {
+			await extractor.entry(header);
+		}
+
+		await extractor.finish();
+		return await reader.finish();
+	} finally {
+		// Even on failure no write may go on after we return: the caller removes the target.
+		await extractor.abandon();
+		await reader.close();
+	}
+};
+
+class Extractor {
+	private readonly guard: RootGuard;
+	/** Directory times to set at the end, by relative path. */
+	private readonly directoryTimes = new Map<string, [number, number]>();
+	/** In a flat tree, the paths this layer wrote: an opaque whiteout must spare them. */
+	private readonly written = new Set<string>();
+	private readonly writes = new WriteQueue();
+
+	constructor(target: string, private readonly format: WhiteoutFormat, private readonly reader: TarReader) {
+		this.guard = new RootGuard(target);
+	}
+
+	async entry(header: TarHeader): Promise<void> {
+		const relative = cleanEntryPath(header.path);
+		// Docker skips the root's own entry: a layer does not get to change the mode of `/`.
+		if (relative === '') {
+			return;
+		}
+
+		const base = path.posix.basename(relative);
+		if (base.startsWith(WHITEOUT_PREFIX)) {
+			await this.whiteout(header, relative, base);
+			return;
+		}
+
+		await this.writes.settle(relative);
+		const file = await this.guard.parents(relative, header.path);
+		const existing = await lstatOrNull(file);
+		if (existing && !(existing.isDirectory() && header.type === 'directory')) {
+			// Same rule as Docker: an entry replaces whatever was there, except a directory over a directory.
+			if (header.type === 'hardlink' && cleanEntryPath(header.linkpath) === relative) {
+				return;
+			}
+
+			await this.removeTree(relative);
+		}
+
+		switch (header.type) {
+			case 'directory': {
+				if (!existing?.isDirectory()) {
+					await fsp.mkdir(file, 0o700);
+				}
+
+				this.guard.directory(relative);
+				await this.attributes(file, header);
+				this.directoryTimes.set(relative, [header.atime ?? header.mtime, header.mtime]);
+				break;
+			}
+
+			case 'file': {
+				await this.writeFile(file, relative, header);
+				break;
+			}
+
+			case 'symlink': {
+				await fsp.symlink(header.linkpath, file);
+				await this.attributes(file, header);
+				break;
+			}
+
+			case 'hardlink': {
+				await fsp.link(await this.linkTarget(header), file);
+				break;
+			}
+
+			case 'char':
+			case 'block':
+			case 'fifo': {
+				const kind = {char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO}[header.type];
+				native().mknod(file, kind | (header.mode & 0o777), header.devmajor, header.devminor);
+				await this.attributes(file, header);
+				break;
+			}
+		}
+
+		this.wrote(relative);
+	}
+
+	/** Sets the directories' times, now that nothing more will be created in them. */
+	async finish(): Promise<void> {
+		await this.writes.settle();
+		await Promise.all([...this.directoryTimes].map(async ([relative, [atime, mtime]]) =>
+			fsp.lutimes(this.guard.absolute(relative), atime, mtime)));
+	}
+
+	/** Waits for the writes in flight, ignoring their errors: the extraction has failed already. */
+	async abandon(): Promise<void> {
+		await this.writes.settle().catch(() => undefined);
+	}
+
+	private async whiteout(header: TarHeader, relative: string, base: string): Promise<void> {
+		const parent = path.posix.dirname(relative) === '.' ? '' : path.posix.dirname(relative);
+		if (base === OPAQUE_WHITEOUT) {
+			await this.writes.settle(parent);
+			const directory = await this.guard.parents(relative, header.path);
+			await this.opaque(path.dirname(directory), parent);
+			return;
+		}
+
+		if (base.startsWith(WHITEOUT_META_PREFIX)) {
+			return;
+		}
+
+		const name = base.slice(WHITEOUT_PREFIX.length);
+		if (name === '' || name === '.' || name === '..') {
+			throw new BerthError('UNSAFE_PATH', `layer entry \`${header.path}\` whites out its own directory`);
+		}
+
+		const hidden = parent === '' ? name : `${parent}/${name}`;
+		await this.writes.settle(hidden);
+		if (this.format === 'flat') {
+			try {
+				await this.guard.parents(hidden, header.path, false);
+			} catch (error) {
+				if (isErrno(error, 'ENOENT')) {
+					return; // Nothing there to hide.
+				}
+
+				throw error;
+			}
+
+			await this.removeTree(hidden);
+			return;
+		}
+
+		const file = await this.guard.parents(hidden, header.path);
+		await this.removeTree(hidden);
+		native().mknod(file, S_IFCHR, 0, 0);
+		native().lchown(file, header.uid, header.gid);
+		this.wrote(hidden);
+	}
+
+	private async opaque(directory: string, relative: string): Promise<void> {
+		if (this.format === 'overlay') {
+			native().lsetxattr(directory, OPAQUE_XATTR, Buffer.from('y'));
+			return;
+		}
+
+		// Flat tree: the directory keeps only what this layer put in it.
+		const prefix = relative === '' ? '' : `${relative}/`;
+		for (const name of await fsp.readdir(directory)) {
+			if (!this.written.has(prefix + name)) {
+				await this.removeTree(prefix + name);
+			}
+		}
+	}
+
+	/**
+	 * A small file is read whole and written in the background while the next entries are
+	 * read, so the thread pool keeps several files going; a big one is streamed in place.
+	 */
+	private async writeFile(file: string, relative: string, header: TarHeader): Promise<void> {
+		if (header.size > smallFile) {
+			await this.writeContent(file, header, this.reader.body());
+			return;
+		}
+
+		const chunks: Buffer[] = [];
+		for await (const chunk of this.reader.body()) {
+			chunks.push(chunk);
+		}
+
+		await this.writes.add(relative, header.size, async () => this.writeContent(file, header, chunks));
+	}
+
+	private async writeContent(file: string, header: TarHeader, chunks: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
+		const handle = await fsp.open(file, writeFlags, 0o600);
+		try {
+			let batch: Buffer[] = [];
+			let batched = 0;
+			for await (const chunk of chunks) {
+				batch.push(chunk);
+				batched += chunk.length;
+				if (batched >= smallFile) {
+					await writeAll(handle, batch);
+					batch = [];
+					batched = 0;
+				}
+			}
+
+			if (batched > 0) {
+				await writeAll(handle, batch);
+			}
+
+			await handle.chown(header.uid, header.gid);
+			await Promise.all([handle.chmod(header.mode), handle.utimes(header.atime ?? header.mtime, header.mtime)]);
+			this.xattrs(file, header);
+		} finally {
+			await handle.close();
+		}
+	}
+
+	/** Owner, mode, xattrs and times for anything but a regular file (done on its descriptor). */
+	private async attributes(file: string, header: TarHeader): Promise<void> {
+		native().lchown(file, header.uid, header.gid);
+		if (header.type !== 'symlink') {
+			await fsp.chmod(file, header.mode);
+		}
+
+		this.xattrs(file, header);
+		if (header.type !== 'directory') {
+			await fsp.lutimes(file, header.atime ?? header.mtime, header.mtime);
+		}
+	}
+
+	private xattrs(file: string, header: TarHeader): void {
+		for (const [name, value] of header.xattrs) {
+			if (name.startsWith(OVERLAY_XATTR_PREFIX)) {
+				continue;
+			}
+
+			try {
+				native().lsetxattr(file, name, value);
+			} catch (error) {
+				// As Docker: a filesystem without xattrs, or a namespace we may not write
+				// (user.* on a symlink), loses the attribute rather than the layer.
+				if (!isErrno(error, 'ENOTSUP') && !isErrno(error, 'EPERM')) {
+					throw error;
+				}
+			}
+		}
+	}
+
+	/** The absolute path a hardlink entry points at, which must be a non-directory already inside the root. */
+	private async linkTarget(header: TarHeader): Promise<string> {
+		const relative = cleanEntryPath(header.linkpath);
+		const missing = () => new BerthError('INVALID_ARCHIVE', `hardlink \`${header.path}\` points to \`${header.linkpath}\`, which is not in the layer`);
+		if (relative === '') {
+			throw missing();
+		}
+
+		let target: string;
+		let stat: fs.Stats | null;
+		await this.writes.settle(relative);
+		try {
+			target = await this.guard.parents(relative, header.linkpath, false);
+			stat = await lstatOrNull(target);
+		} catch (error) {
+			if (isErrno(error, 'ENOENT')) {
+				throw missing();
+			}
+
+			throw error;
+		}
+
+		if (!stat || stat.isDirectory()) {
+			throw missing();
+		}
+
+		return target;
+	}
+
+	/** Removes whatever is at `relative`, and forgets what was known below it. */
+	private async removeTree(relative: string): Promise<void> {
+		await this.writes.settle(relative);
+		await fsp.rm(this.guard.absolute(relative), {recursive: true, force: true});
+		this.guard.replaced(relative);
+		for (const known of this.directoryTimes.keys()) {
+			if (known === relative || known.startsWith(`${relative}/`)) {
+				this.directoryTimes.delete(known);
+			}
+		}
+	}
+
+	/** Remembers `relative` and its parents as this layer's, for a later opaque whiteout in a flat tree. */
+	private wrote(relative: string): void {
+		if (this.format !== 'flat') {
+			return;
+		}
+
+		for (let at = relative; at !== '.' && !this.written.has(at); at = path.posix.dirname(at)) {
+			this.written.add(at);
+		}
+	}
+}
+
+const writeAll = async (handle: fsp.FileHandle, buffers: Buffer[]): Promise<void> => {
+	let pending = buffers;
+	while (pending.length > 0) {
+		const {bytesWritten} = await handle.writev(pending);
+		// A short write is rare on a local filesystem, but possible: go on from where it stopped.
+		let skip = bytesWritten;
+		while (pending.length > 0 && skip >= pending[0].length) {
+			skip -= pending[0].length;
+			pending = pending.slice(1);
+		}
+
+		if (pending.length > 0 && skip > 0) {
+			pending = [pending[0].subarray(skip), ...pending.slice(1)];
+		}
+	}
+};
