@@ -1,0 +1,47 @@
+/** The host-side mounts snapshotters make for brief views of a container's root. */
+import {BerthError, isErrno} from '../engine/errors.js';
+import {MNT_DETACH, MS_BIND, native} from '../native/addon.js';
+
+/** mount(2) data is one page; the kernel cuts longer option strings. */
+const maxMountData = 4095;
+
+/** overlayfs splits options at `,` and lower dirs at `:`, and takes `\` as the escape for both. */
+export const escapeOverlayPath = (dir: string): string => dir.replaceAll(/[\\:,]/g, character => `\\${character}`);
+
+export const overlayOptions = (lower: readonly string[], upper: string, work: string): string => {
+	const data = `lowerdir=${lower.map(dir => escapeOverlayPath(dir)).join(':')},upperdir=${escapeOverlayPath(upper)},workdir=${escapeOverlayPath(work)}`;
+	if (data.length > maxMountData) {
+		throw new BerthError('NOT_SUPPORTED', `cannot mount ${lower.length} layers in one overlay: the options exceed ${maxMountData} bytes`);
+	}
+
+	return data;
+};
+
+export const mountOverlay = (lower: readonly string[], upper: string, work: string, target: string): void => {
+	native().mount('overlay', target, 'overlay', 0, overlayOptions(lower, upper, work));
+};
+
+export const bindMount = (source: string, target: string): void => {
+	native().mount(source, target, '', MS_BIND, '');
+};
+
+/**
+ * Unmounts `target`; a view still in use (a process inside it) is detached rather than left
+ * behind. A target that is not mounted is fine: every teardown may run twice.
+ */
+export const unmount = (target: string): void => {
+	try {
+		native().umount2(target, 0);
+	} catch (error) {
+		if (isErrno(error, 'EBUSY')) {
+			native().umount2(target, MNT_DETACH);
+			return;
+		}
+
+		if (isErrno(error, 'EINVAL') || isErrno(error, 'ENOENT')) {
+			return;
+		}
+
+		throw error;
+	}
+};
