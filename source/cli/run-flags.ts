@@ -5,6 +5,8 @@ import {parseBytes, parseCpus, parseInteger} from '../runtime/units.js';
 import {collect} from './context.js';
 
 export const addRunFlags = (command: Command): Command => command
+	// -h is --hostname here, as in Docker.
+	.helpOption('--help', 'display help for command')
 	.option('-i, --interactive', 'keep STDIN open even if not attached')
 	.option('-t, --tty', 'allocate a pseudo-TTY')
 	.option('--rm', 'remove the container when it exits')

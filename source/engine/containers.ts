@@ -21,7 +21,8 @@ import {newId, randomName, validName} from '../runtime/names.js';
 import {containerSpec, type ImageRunConfig, type RunOptions} from '../runtime/spec.js';
 import {execShim, signalNumber, startShim} from '../runtime/shim.js';
 import {execRecords, runRecords, type ExecOptions} from '../runtime/shim-conf.js';
-import {isAlive, processStartTime} from '../runtime/procfs.js';
+import {isAlive, processStartTime, processTable, type ProcessTable} from '../runtime/procfs.js';
+import type {Stats} from '../runtime/cgroups/manager.js';
 import {TEMP_PREFIX} from '../storage/atomic.js';
 
 const sleep = async (ms: number) => new Promise(resolve => {
@@ -229,7 +230,11 @@ export class Containers {
 		try {
 			const host = container.HostConfig;
 			const cgroupDirs = await cgroups.create(id, {
-				memory: host.Memory, nanoCpus: host.NanoCpus, cpuShares: host.CpuShares, pidsLimit: host.PidsLimit, privileged: host.Privileged,
+				memory: host.Memory || undefined,
+				cpus: host.NanoCpus ? host.NanoCpus / 1e9 : undefined,
+				cpuShares: host.CpuShares || undefined,
+				pidsLimit: host.PidsLimit || undefined,
+				privileged: host.Privileged,
 			});
 			shim = await startShim(path.join(runDir, 'shim.conf'), runRecords(container, {
 				rootfs: await snapshotter.rootfs(containerDir, container.Rootfs.lowers),
@@ -345,11 +350,7 @@ export class Containers {
 
 	async kill(reference: string, signal = 'SIGKILL'): Promise<Container> {
 		const number = signalNumber(signal);
-		const container = await this.get(reference);
-		if (!isActive(container.State)) {
-			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not running`);
-		}
-
+		const container = await this.running(reference);
 		this.signalProcess(container, number);
 		await this.event('kill', container, {signal: String(number)});
 		return container;
@@ -427,11 +428,7 @@ export class Containers {
 	}
 
 	async exec(reference: string, options: ExecOptions & {detach?: boolean}): Promise<number> {
-		const container = await this.get(reference);
-		if (container.State.Status !== 'running') {
-			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not running`);
-		}
-
+		const container = await this.running(reference);
 		const runDir = this.store.runDir(container.Id);
 		const confFile = path.join(runDir, `exec-${newId().slice(0, 12)}.conf`);
 		const env = [...container.Config.Env.filter(entry => !(options.env ?? []).some(own => own.split('=')[0] === entry.split('=')[0])), ...options.env ?? []];
@@ -514,6 +511,27 @@ export class Containers {
 			Config: record.Config,
 			NetworkSettings: {Ports: {}, Networks: {}},
 		};
+	}
+
+	private async running(reference: string): Promise<Container> {
+		const container = await this.get(reference);
+		if (!isActive(container.State)) {
+			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not running`);
+		}
+
+		return container;
+	}
+
+	/** The container's processes as `ps -ef` shows them. */
+	async top(reference: string): Promise<ProcessTable> {
+		const container = await this.running(reference);
+		return processTable(await this.engine.cgroups().pids(container.Id));
+	}
+
+	/** Resource use now, read from the container's cgroup. */
+	async stats(reference: string): Promise<{container: Container; stats: Stats}> {
+		const container = await this.running(reference);
+		return {container, stats: await this.engine.cgroups().stats(container.Id)};
 	}
 
 	attachSocket(container: Container): string {

@@ -1,4 +1,5 @@
 /** Linux capabilities by name, and the set a container gets: Docker's defaults, adjusted by flags. */
+import fs from 'node:fs';
 import {BerthError} from '../engine/errors.js';
 
 const names = [
@@ -28,6 +29,11 @@ const normalise = (name: string): string => {
 
 const bit = (name: string): bigint => 1n << BigInt(names.indexOf(name as typeof names[number]));
 
+const boundingSet = (): bigint => {
+	const match = /^CapBnd:\s+([\da-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+	return match ? BigInt(`0x${match[1]}`) : (1n << 64n) - 1n;
+};
+
 /** The capability mask of a container, as 16 hex digits (the form /proc/PID/status shows). */
 export const capabilityMask = (options: {add?: string[]; drop?: string[]; privileged?: boolean}): string => {
 	const add = (options.add ?? []).map(normalise);
@@ -50,5 +56,6 @@ export const capabilityMask = (options: {add?: string[]; drop?: string[]; privil
 		mask |= bit(name);
 	}
 
-	return mask.toString(16).padStart(16, '0');
+	// Never more than berth itself may hold: a kernel may know fewer, a sandbox may withhold some.
+	return (mask & boundingSet()).toString(16).padStart(16, '0');
 };

@@ -13,16 +13,17 @@ test.after.always(() => {
 });
 
 test('run prints the command\'s output and removes a --rm container', async t => {
-	const result = await berth(roots, ['run', '--rm', testImage, 'echo', 'hello']);
+	const result = await berth(roots, ['run', '--rm', '--name', 'ephemeral', testImage, 'echo', 'hello']);
 	t.is(result.stdout, 'hello\n');
 	t.is(result.code, 0);
-	const ps = await berth(roots, ['ps', '-a', '-q', '--filter', 'ancestor=busybox-test:latest', '--filter', 'status=exited']);
+	const ps = await berth(roots, ['ps', '-a', '-q', '--filter', 'name=ephemeral']);
 	t.is(ps.stdout, '');
 });
 
 test('run exits with the container\'s status, 128+N for a signal', async t => {
 	t.is((await berth(roots, ['run', '--rm', testImage, 'sh', '-c', 'exit 3'])).code, 3);
-	t.is((await berth(roots, ['run', '--rm', testImage, 'sh', '-c', 'kill -TERM $$'])).code, 143);
+	// The shell is not pid 1 under --init, so the signal is not ignored.
+	t.is((await berth(roots, ['run', '--rm', '--init', testImage, 'sh', '-c', 'kill -TERM $$'])).code, 143);
 });
 
 test('stdout and stderr stay apart without -t', async t => {
