@@ -1,0 +1,53 @@
+/**
+ * The overlay snapshotter: a container owns an upper dir (its changes) and overlayfs's work
+ * dir; the layers are stacked below without a copy. The upper dir is already a diff in overlay
+ * form, so commit packs it as it is.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {bindMount, mountOverlay, unmount} from './mounts.js';
+import {packLayer} from './pack.js';
+import type {RootfsMount, Snapshotter} from './snapshotter.js';
+import type {TarOutput} from './tar-writer.js';
+
+export class OverlaySnapshotter implements Snapshotter {
+	readonly name = 'overlay';
+
+	async prepare(containerDir: string, lowers: readonly string[]): Promise<RootfsMount> {
+		await fsp.mkdir(path.join(containerDir, 'upper'), {recursive: true, mode: 0o755});
+		await fsp.mkdir(path.join(containerDir, 'work'), {recursive: true, mode: 0o700});
+		return this.rootfs(containerDir, lowers);
+	}
+
+	rootfs(containerDir: string, lowers: readonly string[]): RootfsMount {
+		const upper = path.join(containerDir, 'upper');
+		// overlayfs needs a lower dir; with no layers at all (FROM scratch) the upper is the root.
+		if (lowers.length === 0) {
+			return {kind: 'bind', dir: upper};
+		}
+
+		return {kind: 'overlay', lower: [...lowers], upper, work: path.join(containerDir, 'work')};
+	}
+
+	async mount(containerDir: string, lowers: readonly string[], target: string): Promise<void> {
+		const rootfs = this.rootfs(containerDir, lowers);
+		if (rootfs.kind === 'bind') {
+			bindMount(rootfs.dir, target);
+		} else {
+			mountOverlay(rootfs.lower, rootfs.upper, rootfs.work, target);
+		}
+	}
+
+	async unmount(target: string): Promise<void> {
+		unmount(target);
+	}
+
+	diff(containerDir: string): TarOutput {
+		return packLayer(path.join(containerDir, 'upper'), {format: 'overlay'});
+	}
+
+	async remove(containerDir: string): Promise<void> {
+		await fsp.rm(path.join(containerDir, 'upper'), {recursive: true, force: true});
+		await fsp.rm(path.join(containerDir, 'work'), {recursive: true, force: true});
+	}
+}
