@@ -33,7 +33,8 @@
 		}                                                                                      \
 	} while (0)
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+/* The Error object for a failed syscall, not thrown: a promise rejects with it. */
+static napi_value errno_error(napi_env env, int err, const char *syscall, const char *path) {
 	char name[64];
 	char text[256];
 	uv_err_name_r(-err, name, sizeof name);
@@ -69,7 +70,15 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
 		CHECK(napi_set_named_property(env, error, "path", js_path));
 	}
 
-	napi_throw(env, error);
+	return error;
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+	napi_value error = errno_error(env, err, syscall, path);
+	if (error != NULL) {
+		napi_throw(env, error);
+	}
+
 	return NULL;
 }
 
@@ -414,31 +423,84 @@ static napi_value js_lchown(napi_env env, napi_callback_info info) {
 	return result;
 }
 
+/*
+ * syncfs can take a long time with much dirty data, so it runs on the libuv thread pool and
+ * returns a promise: the event loop (and the TUI) goes on meanwhile.
+ */
+typedef struct {
+	napi_async_work work;
+	napi_deferred deferred;
+	char *path;
+	int err;
+	const char *syscall;
+} syncfs_job;
+
+static void syncfs_execute(napi_env env, void *data) {
+	(void)env;
+	syncfs_job *job = data;
+	int fd = open(job->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		job->err = errno;
+		job->syscall = "open";
+		return;
+	}
+
+	if (syncfs(fd) != 0) {
+		job->err = errno;
+		job->syscall = "syncfs";
+	}
+
+	close(fd);
+}
+
+static void syncfs_complete(napi_env env, napi_status status, void *data) {
+	syncfs_job *job = data;
+	if (status == napi_ok && job->err == 0) {
+		napi_resolve_deferred(env, job->deferred, undefined(env));
+	} else {
+		napi_value error = errno_error(env, job->err ? job->err : EINTR, job->syscall ? job->syscall : "syncfs", job->path);
+		if (error == NULL) {
+			napi_get_and_clear_last_exception(env, &error);
+		}
+
+		napi_reject_deferred(env, job->deferred, error);
+	}
+
+	napi_delete_async_work(env, job->work);
+	free(job->path);
+	free(job);
+}
+
 static napi_value js_syncfs(napi_env env, napi_callback_info info) {
 	napi_value argv[1];
 	if (!get_args(env, info, 1, argv)) {
 		return NULL;
 	}
 
-	char *path = get_string(env, argv[0], "path");
-	if (path == NULL) {
+	syncfs_job *job = calloc(1, sizeof *job);
+	if (job == NULL) {
+		napi_throw_error(env, "ENOMEM", "out of memory");
 		return NULL;
 	}
 
-	napi_value result = undefined(env);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		result = throw_errno(env, errno, "open", path);
-	} else {
-		if (syncfs(fd) != 0) {
-			result = throw_errno(env, errno, "syncfs", path);
-		}
-
-		close(fd);
+	job->path = get_string(env, argv[0], "path");
+	if (job->path == NULL) {
+		free(job);
+		return NULL;
 	}
 
-	free(path);
-	return result;
+	napi_value promise, name;
+	if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+	    napi_create_string_utf8(env, "berth:syncfs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_create_async_work(env, NULL, name, syncfs_execute, syncfs_complete, job, &job->work) != napi_ok ||
+	    napi_queue_async_work(env, job->work) != napi_ok) {
+		/* Only reachable on a broken environment; the promise, if made, is never settled. */
+		free(job->path);
+		free(job);
+		return NULL;
+	}
+
+	return promise;
 }
 
 static napi_value init(napi_env env, napi_value exports) {

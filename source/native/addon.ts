@@ -21,10 +21,11 @@ export type Native = {
 	/** lchown(2) that also works on symlinks and keeps the ids as numbers past 2^31. */
 	lchown(path: string, uid: number, gid: number): void;
 	/**
-	 * syncfs(2) on the filesystem holding `path`: one call makes a whole unpacked layer durable
-	 * before it is renamed into place, where an fsync per file would cost a thousand.
+	 * syncfs(2) on the filesystem holding `path`, on the thread pool: one call makes a whole
+	 * unpacked layer durable before it is renamed into place, where an fsync per file would
+	 * cost a thousand. Rejects with the same kind of error the others throw.
 	 */
-	syncfs(path: string): void;
+	syncfs(path: string): Promise<void>;
 };
 
 export const LOCK_SH = 1;

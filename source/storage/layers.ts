@@ -190,7 +190,7 @@ export class LayerStore {
 	/** Makes the unpacked files durable, then renames the temporary directory into place. */
 	private async commit(temp: string, name: string, diffId: Digest): Promise<void> {
 		await fsp.writeFile(path.join(temp, 'diff-id'), `${diffId}\n`);
-		native().syncfs(temp);
+		await native().syncfs(temp);
 		await fsp.rename(temp, path.join(this.root, name));
 		await syncDir(this.root);
 	}

@@ -99,12 +99,11 @@ test('mount and umount2: a bind mount shows the source', t => {
 	t.is(error.syscall, 'umount2');
 });
 
-test('syncfs flushes the filesystem of a path', t => {
+test('syncfs flushes the filesystem of a path, off the event loop', async t => {
 	const dir = tempDir(t);
-	t.notThrows(() => {
-		native().syncfs(dir);
-	});
-	t.throws(() => {
-		native().syncfs(path.join(dir, 'missing'));
-	}, {code: 'ENOENT'});
+	await t.notThrowsAsync(native().syncfs(dir));
+	const error = await t.throwsAsync(native().syncfs(path.join(dir, 'missing'))) as NodeJS.ErrnoException;
+	t.is(error.code, 'ENOENT');
+	t.is(error.syscall, 'open');
+	t.is(error.path, path.join(dir, 'missing'));
 });
