@@ -99,8 +99,15 @@ export class Containers {
 			.sort((a, b) => b.Created.localeCompare(a.Created));
 	}
 
-	/** Notices a container whose process has exited or whose shim has died, and cleans it up. */
+	/**
+	 * Notices a container whose process has exited or whose shim has died, and cleans it up;
+	 * and one whose shim started but whose `start` was killed before recording it.
+	 */
 	private async refresh(container: Container): Promise<Container> {
+		if (container.State.Status === 'created' && fs.existsSync(path.join(this.store.runDir(container.Id), 'shim.pid'))) {
+			container = await this.adopt(container.Id);
+		}
+
 		if (!isActive(container.State) || !await this.hasEnded(container)) {
 			return container;
 		}
@@ -113,6 +120,36 @@ export class Containers {
 
 			throw error;
 		});
+	}
+
+	/** Records as running a container whose shim is up though no `start` finished saying so. */
+	private async adopt(id: string): Promise<Container> {
+		return this.store.withLock(id, async () => {
+			const container = await this.store.read(id);
+			const runDir = this.store.runDir(id);
+			const readPid = async (name: string) => Number(await fsp.readFile(path.join(runDir, name), 'utf8').catch(() => '0'));
+			const [pid, shimPid] = [await readPid('pid'), await readPid('shim.pid')];
+			if (container.State.Status !== 'created' || shimPid === 0) {
+				return container;
+			}
+
+			const state = this.runningState(pid, shimPid);
+			await this.store.writeState(id, state);
+			return {...container, State: state};
+		});
+	}
+
+	private runningState(pid: number, shimPid: number): State {
+		return {
+			...createdState(),
+			Status: 'running',
+			Running: true,
+			Pid: pid,
+			PidStartTime: processStartTime(pid),
+			ShimPid: shimPid,
+			ShimStartTime: processStartTime(shimPid),
+			StartedAt: nowIso(),
+		};
 	}
 
 	private async hasEnded(container: Container): Promise<boolean> {
@@ -255,16 +292,7 @@ export class Containers {
 			throw error;
 		}
 
-		const state: State = {
-			...createdState(),
-			Status: 'running',
-			Running: true,
-			Pid: shim.pid,
-			PidStartTime: processStartTime(shim.pid),
-			ShimPid: shim.shimPid,
-			ShimStartTime: processStartTime(shim.shimPid),
-			StartedAt: nowIso(),
-		};
+		const state = this.runningState(shim.pid, shim.shimPid);
 		await this.store.writeState(id, state);
 		return {...container, State: state};
 	}
@@ -479,11 +507,20 @@ export class Containers {
 	/** Removes every container that is not running; gives their ids. */
 	async prune(): Promise<string[]> {
 		const stopped = (await this.list({all: true})).filter(container => !isActive(container.State));
+		const removed: string[] = [];
 		for (const container of stopped) {
-			await this.remove(container.Id);
+			try {
+				await this.remove(container.Id);
+				removed.push(container.Id);
+			} catch (error) {
+				// Started or removed by another process meanwhile: not ours to prune.
+				if (!(error instanceof BerthError) || !['NO_SUCH_CONTAINER', 'INVALID_STATE'].includes(error.code)) {
+					throw error;
+				}
+			}
 		}
 
-		return stopped.map(container => container.Id);
+		return removed;
 	}
 
 	/** The container as `docker inspect` shows it. */

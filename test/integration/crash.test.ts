@@ -18,7 +18,7 @@ const cgroupDirs = (id: string): string[] => ['memory', 'pids', 'cpu', 'freezer'
 	.map(controller => path.join('/sys/fs/cgroup', controller, 'berth', id))
 	.filter(dir => fs.existsSync(dir));
 
-test('a killed shim is noticed: the container shows as exited and leaves nothing behind', async t => {
+test.serial('a killed shim is noticed: the container shows as exited and leaves nothing behind', async t => {
 	const id = (await berth(roots, ['run', '-d', testImage, 'sleep', '1000'])).stdout.trim();
 	const {ShimPid: shim, Pid: pid} = state(id);
 	t.true(cgroupDirs(id).length > 0);
@@ -29,12 +29,15 @@ test('a killed shim is noticed: the container shows as exited and leaves nothing
 	const ps = await berth(roots, ['ps', '-a', '--no-trunc', '--filter', `id=${id}`, '--format', '{{.State}}']);
 	t.is(ps.stdout, 'exited\n');
 	t.deepEqual(cgroupDirs(id), []);
-	t.throws(() => process.kill(pid, 0));
+	// Gone, or a zombie until whichever process adopted it reaps it.
+	const status = fs.existsSync(`/proc/${pid}/status`) ? fs.readFileSync(`/proc/${pid}/status`, 'utf8') : 'State:\tgone';
+	t.regex(status, /^State:\s+(gone|Z)/m);
 	await berth(roots, ['rm', id]);
 });
 
-test('kill -9 of the CLI at any moment of run -d leaves a store the next command uses', async t => {
-	for (const delay of [20, 60, 100, 150, 250]) {
+test.serial('kill -9 of the CLI at any moment of run -d leaves a store the next command uses', async t => {
+	// Node takes a few hundred milliseconds to load berth: these land in every stage of run -d.
+	for (const delay of [100, 250, 300, 350, 400, 450, 500, 600]) {
 		const child = spawn(process.execPath, [cli, 'run', '-d', testImage, 'sleep', '1000'], {env: roots.env, stdio: 'ignore'});
 		await new Promise(resolve => {
 			setTimeout(resolve, delay);
@@ -54,7 +57,7 @@ test('kill -9 of the CLI at any moment of run -d leaves a store the next command
 	t.deepEqual(leftovers, []);
 });
 
-test('a detached --rm container is removed when it exits', async t => {
+test.serial('a detached --rm container is removed when it exits', async t => {
 	const id = (await berth(roots, ['run', '-d', '--rm', testImage, 'sh', '-c', 'sleep 0.2'])).stdout.trim();
 	for (let i = 0; i < 50 && fs.existsSync(path.join(roots.root, 'containers', id)); i++) {
 		await new Promise(resolve => {

@@ -36,7 +36,8 @@ test('stop sends SIGTERM first: a container that handles it exits on its own', a
 test('create, start, wait, restart, and rm of a stopped container', async t => {
 	const id = (await berth(roots, ['create', '--name', 'once', testImage, 'sh', '-c', 'exit 4'])).stdout.trim();
 	t.is(await inspect(id, '{{.State.Status}}'), 'created');
-	t.is((await berth(roots, ['start', 'once'])).code, 0);
+	const started = await berth(roots, ['start', 'once']);
+	t.is(started.code, 0, started.stderr);
 	t.is((await berth(roots, ['wait', 'once'])).stdout, '4\n');
 	t.is(await inspect('once', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 4');
 	await berth(roots, ['restart', 'once']);
@@ -102,7 +103,8 @@ test('stats reads memory and pids from the cgroup', async t => {
 	await berth(roots, ['rm', '-f', 'measured']);
 });
 
-test('container prune removes stopped containers only', async t => {
+// Serial tests run before the others, so prune sees no other test's containers.
+test.serial('container prune removes stopped containers only', async t => {
 	await berth(roots, ['run', '--name', 'stopped-one', testImage, 'true']);
 	await berth(roots, ['run', '-d', '--name', 'still-running', testImage, 'sleep', '1000']);
 	const result = await berth(roots, ['container', 'prune', '-f']);
