@@ -8,6 +8,7 @@ import {constants} from 'node:os';
 import path from 'node:path';
 import {BerthError, type ErrorCode} from '../engine/errors.js';
 import {nativeBuildDir} from '../native/addon.js';
+import type {Roots} from '../engine/paths.js';
 
 /** One CONF record: the key, then its fields. */
 export type ConfRecord = [key: string, ...fields: Array<string | number>];
@@ -58,16 +59,18 @@ const readAnswer = async (child: ChildProcess): Promise<number> => new Promise((
 
 /**
  * Starts a container's shim, detached so it outlives this process. Resolves with the
- * container's pid once the container is ready to exec.
+ * container's pid and the shim's once the container is ready to exec.
  */
-export const startShim = async (confFile: string, records: ConfRecord[]): Promise<number> => {
+export const startShim = async (confFile: string, records: ConfRecord[], roots: Roots): Promise<{pid: number; shimPid: number}> => {
 	await fsp.writeFile(confFile, encodeConf(records), {mode: 0o600});
 	const child = spawn(shimBinary(), ['run', confFile], {
 		detached: true,
 		stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+		// The cleanup command the shim runs later must find the same stores.
+		env: {...process.env, BERTH_ROOT: roots.root, BERTH_RUN: roots.run},
 	});
 	try {
-		return await readAnswer(child);
+		return {pid: await readAnswer(child), shimPid: child.pid!};
 	} finally {
 		child.unref();
 		(child.stdio[3] as NodeJS.ReadableStream & {destroy(): void}).destroy();
