@@ -1,6 +1,36 @@
 /*
  * The contract between berth's engine (source/runtime/shim.ts) and berth-shim.
  *
+ * NOTES FROM THE SHIM (how berth-shim reads the text below; one change of meaning, marked)
+ *   - Path values (rootfs, lower, upper, work, log, attach, exit, pidfile, shimpid, oom,
+ *     cgroup, netns, a bind mount's SRC) must be absolute: the shim moves to / so that it
+ *     keeps no directory busy for as long as the container runs.
+ *   - Empty values mean the default: `cwd ""` is /, `user ""` is root. Without `network` and
+ *     `netns` the container gets network none. Without `caps` the capabilities stay as the
+ *     shim's; with it, no set can gain what the shim itself lacks (a root without
+ *     CAP_SYS_RESOURCE gives its containers none either). rlimit values are decimal, or
+ *     `unlimited`.
+ *   - CHANGED: for a non-root user the inheritable set is emptied too, not only effective and
+ *     permitted. Why: with inheritable = mask, executing a file that carries inheritable file
+ *     capabilities would hand them back to the unprivileged user (CVE-2022-24769, which
+ *     Docker fixed the same way). Root keeps mask in all four sets as written.
+ *   - `mount` DEST is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT); a symlink on the
+ *     way is followed within the rootfs and a missing target created there.
+ *   - `lower` without `upper`/`work` is a read-only overlay. `privileged 1` ignores `seccomp`.
+ *   - A tty starts at 24 rows x 80 columns until a RESIZE frame says otherwise.
+ *   - `init 1` exits with 128+N when its command dies of signal N, so `exit` reads the same
+ *     with or without it. Signals the kernel sends from a terminal are not forwarded (the
+ *     command, in the terminal's foreground group, gets them directly).
+ *   - FINISHED in `exit` is when pid 1 was reaped. The shim exits 1 after an "err" line.
+ *   - Attach: a client that falls 4 MiB behind is dropped; EXIT is sent to each client with a
+ *     2 s send timeout.
+ *   - Exec mode: the shim enters the pid namespace and forks; its child then joins the cgroups
+ *     (before the cgroup namespace: a process can only move to cgroups it can see) and the
+ *     other namespaces. The shim itself stays in the host's cgroups. `cwd` is not created
+ *     (a missing one is 126). `tty 1`: when the terminal is the caller's controlling terminal
+ *     the command becomes its foreground process group, and the shim takes it back at exit;
+ *     a terminal nobody controls becomes the command's controlling terminal.
+ *
  * INVOCATION
  *   berth-shim run CONF      start a container and supervise it until it exits
  *   berth-shim exec CONF     run one more process inside a running container (`berth exec`)
