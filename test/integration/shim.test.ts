@@ -222,16 +222,20 @@ test('mount records: bind read-only, tmpfs, and no escape through a symlink', as
 	const result = await runContainer(t, {
 		prepare(tree) {
 			fs.symlinkSync('/../../../../..' + outside, path.join(tree, 'escape'));
+			// As in many images: a dangling link that the engine binds its resolv.conf on.
+			fs.symlinkSync('../run/resolv.conf', path.join(tree, 'etc/resolv.conf'));
 		},
 		records: [
+			['mount', path.join(dir, 'data'), '/etc/resolv.conf', 'bind', '', ''],
 			['mount', dir, '/data', 'bind', 'rbind,ro', ''],
 			['mount', path.join(dir, 'data'), '/etc/hostfile', 'bind', '', ''],
 			['mount', 'tmpfs', '/scratch', 'tmpfs', 'nosuid,nodev', 'mode=1777,size=1m'],
 			['mount', 'tmpfs', '/escape', 'tmpfs', '', ''],
 		],
-		args: sh('cat /data/data /etc/hostfile; touch /data/x 2>/dev/null && echo rw || echo ro; touch /scratch/y && echo scratch; stat -c %a /scratch'),
+		args: sh('cat /data/data /etc/hostfile /etc/resolv.conf; touch /data/x 2>/dev/null && echo rw || echo ro; touch /scratch/y && echo scratch; stat -c %a /scratch'),
 	});
-	t.is(result.stdout, 'from host\nfrom host\nro\nscratch\n1777\n');
+	t.is(result.stdout, 'from host\nfrom host\nfrom host\nro\nscratch\n1777\n');
+	t.true(fs.statSync(path.join(result.container.tree, 'run/resolv.conf')).isFile());
 	t.false(fs.existsSync(outside));
 	t.deepEqual(hostMountsUnder(dir), []);
 	t.true(fs.statSync(path.join(result.container.tree, outside)).isDirectory());

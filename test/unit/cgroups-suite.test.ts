@@ -72,7 +72,7 @@ for (const makeFixture of fixtures) {
 	test(`${name}: values that cannot run a container are refused in one line`, async t => {
 		const fixture = setup(t);
 		const cases: Array<[Limits, string]> = [
-			[{memory: 1024}, 'invalid memory limit `1024`: minimum is 6MB'],
+			[{memory: 1024}, 'invalid memory limit `1k`: minimum is 6MB'],
 			[{cpus: 0.001}, 'invalid cpus `0.001`: minimum is 0.01'],
 			[{cpus: 8}, 'invalid cpus `8`: only 4 CPUs are available'],
 			[{cpuShares: 1}, 'invalid cpu-shares `1`: must be from 2 to 262144'],

@@ -177,21 +177,33 @@ test('times as Docker reads them', t => {
 	t.throws(() => parseLogTime('yesterday'), {message: 'invalid time `yesterday`: expected an RFC 3339 time, unix seconds or a duration such as 10m'});
 });
 
+/** Polls `condition` until it holds or `ms` pass; whether it held. */
+const eventually = async (condition: () => boolean, ms = 10_000): Promise<boolean> => {
+	const deadline = Date.now() + ms;
+	while (!condition() && Date.now() < deadline) {
+		await sleep(10);
+	}
+
+	return condition();
+};
+
 test('follow sees appended lines and stops once the container has exited and the log is drained', async t => {
 	const file = tempLog(t, line(1, 'first'));
 	let exited = false;
 	const seen: string[] = [];
+	// A poll interval longer than the test may take: appended lines must come from the change events.
 	const reading = (async () => {
-		for await (const record of readLog(file, {follow: true, stopped: () => exited, pollMs: 1000})) {
+		for await (const record of readLog(file, {follow: true, stopped: () => exited, pollMs: 60_000})) {
 			seen.push(record.text);
 		}
 	})();
-	await sleep(100);
+	t.true(await eventually(() => seen.length === 1));
 	fs.appendFileSync(file, line(2, 'second'));
 	// Half a line now, the rest later: only whole lines are read.
 	fs.appendFileSync(file, `${at(3)} stdout F thi`);
-	await sleep(200);
-	t.deepEqual(seen, ['first', 'second'], 'a change is seen before the poll interval');
+	t.true(await eventually(() => seen.length === 2));
+	await sleep(50);
+	t.deepEqual(seen, ['first', 'second']);
 	fs.appendFileSync(file, 'rd\n' + line(4, 'unfinished', 'stdout', 'P'));
 	// The exit comes with output still unread: it must all be read before the end.
 	exited = true;
@@ -210,7 +222,7 @@ test('follow waits for a log that does not exist yet, and stops when aborted', a
 	})();
 	await sleep(50);
 	fs.writeFileSync(file, line(1, 'hello'));
-	await sleep(100);
+	t.true(await eventually(() => seen.length === 1));
 	controller.abort();
 	await reading;
 	t.deepEqual(seen, ['hello']);
@@ -225,7 +237,7 @@ test('follow with tail shows the last lines, then everything new', async t => {
 			seen.push(record.text);
 		}
 	})();
-	await sleep(50);
+	t.true(await eventually(() => seen.length === 1));
 	fs.appendFileSync(file, line(4, 'new 4') + line(5, 'new 5'));
 	exited = true;
 	await reading;
