@@ -11,6 +11,7 @@ import {defineContainer} from './container.js';
 import {defineCreate} from './create.js';
 import {defineEvents} from './events.js';
 import {defineExec} from './exec.js';
+import {defineImage} from './image.js';
 import {defineImages} from './images.js';
 import {defineImport} from './import.js';
 import {defineInfo} from './info.js';
@@ -34,7 +35,7 @@ export const program = (): Command => {
 		.exitOverride();
 	for (const define of [
 		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs,
-		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImages, defineImport,
+		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImage, defineImages, defineImport,
 		defineEvents, defineInfo, defineVersion,
 	]) {
 		define(berth);

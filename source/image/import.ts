@@ -35,6 +35,8 @@ export const importTarball = async (store: ImageStore, source: Readable, options
 
 	const check = new LayerCheck();
 	const piping = pipeline(source, check);
+	// Its failure is also the ingest's: handled there, it must not count as unhandled meanwhile.
+	piping.catch(() => undefined);
 	// A failing source or check fails the ingest with the same error, after it removed its file.
 	const blob = await store.blobs.ingest(check).catch(async (error: unknown) => {
 		// An ingest that gave up before reading to the end would leave the pipe waiting forever.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import test from 'ava';
 import {AttachClient, frameEof, frameStdin} from '../helpers/shim-attach.js';
 import {makeBusyboxRootfs} from '../helpers/busybox.js';
+import {assembleProbes} from '../helpers/shim-probes.js';
 import {encodeConf, execShim, shimBinary, startShim, type ConfRecord} from '../helpers/shim-conf.js';
 import {
 	defaultPath, hostMountsUnder, parentOf, runContainer, sleep, startContainer, tempDir,
@@ -266,6 +267,29 @@ test('no_new_privileges and seccomp: unshare -U is refused only with the filter'
 	t.regex(filtered.stdout, /Operation not permitted\nrefused\n$/);
 	const open = await runContainer(t, {args: sh('grep Seccomp: /proc/self/status; unshare -U true && echo allowed'), without: ['seccomp']});
 	t.regex(open.stdout, /Seccomp:\s+0\nallowed\n$/);
+});
+
+test('seccomp: i386 calls, clone3 and clone with namespace flags are filtered too', async t => {
+	const probes = assembleProbes(tempDir(t, 'berth-shim-probes-'));
+	if (!probes) {
+		t.log('no x86_64 binutils or no 32-bit support here: nothing to probe');
+		t.pass();
+		return;
+	}
+
+	const copyProbes = (tree: string) => {
+		for (const [name, file] of Object.entries(probes)) {
+			fs.copyFileSync(file, path.join(tree, 'bin', name));
+			fs.chmodSync(path.join(tree, 'bin', name), 0o755);
+		}
+	};
+
+	// Each probe exits with the errno of its call: EPERM 1, ENOSYS 38, EFAULT 14.
+	const script = 'unshare32; echo $?; clone3; echo $?; cloneNewnet; echo $?';
+	const filtered = await runContainer(t, {prepare: copyProbes, args: sh(script)});
+	t.is(filtered.stdout, '1\n38\n1\n');
+	const open = await runContainer(t, {prepare: copyProbes, args: sh('unshare32; echo $?; clone3; echo $?'), without: ['seccomp']});
+	t.is(open.stdout, '0\n14\n');
 });
 
 test('privileged: no filter, all capabilities, /sys writable, host devices', async t => {

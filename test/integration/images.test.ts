@@ -1,0 +1,57 @@
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import test from 'ava';
+import {berth, busyboxTarball, destroyRoots, makeRoots, type Roots} from '../helpers/berth.js';
+
+let roots: Roots;
+test.before(() => {
+	roots = makeRoots();
+});
+test.after.always(() => {
+	destroyRoots(roots);
+});
+
+test('import keeps a plain tarball as the layer: its diff id is the tarball\'s sha256', async t => {
+	const imported = await berth(roots, ['import', busyboxTarball(), 'plain:1']);
+	t.regex(imported.stdout, /^sha256:[a-f\d]{64}\n$/);
+	const sha = createHash('sha256').update(fs.readFileSync(busyboxTarball())).digest('hex');
+	const layers = await berth(roots, ['inspect', '--format', '{{json .RootFS.Layers}}', 'plain:1']);
+	t.is(layers.stdout, `["sha256:${sha}"]\n`);
+	t.is((await berth(roots, ['run', '--rm', 'plain:1', 'echo', 'runs'])).stdout, 'runs\n');
+});
+
+test('import reads gzip from stdin and applies --change', async t => {
+	const gz = zlib.gzipSync(fs.readFileSync(busyboxTarball()));
+	const result = await berth(roots, ['import', '-c', 'CMD ["echo", "from cmd"]', '-c', 'ENV MODE=test', '-', 'zipped'], {input: gz as unknown as string});
+	t.is(result.code, 0, result.stderr);
+	t.is((await berth(roots, ['run', '--rm', 'zipped'])).stdout, 'from cmd\n');
+	t.is((await berth(roots, ['run', '--rm', 'zipped', 'sh', '-c', 'echo $MODE'])).stdout, 'test\n');
+});
+
+test('images lists repository, tag, id, created and size', async t => {
+	await berth(roots, ['import', busyboxTarball(), 'listed:v2']);
+	const result = await berth(roots, ['images']);
+	t.regex(result.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
+	t.regex(result.stdout, /\nlisted\s+v2\s+[a-f\d]{12}\s+.+ ago\s+[\d.]+MB\n/);
+	t.regex((await berth(roots, ['images', '-q', 'listed'])).stdout, /^[a-f\d]{12}\n$/);
+});
+
+test.serial('a truncated archive is one clear error and leaves the images as they were', async t => {
+	const before = (await berth(roots, ['images', '-a', '-q', '--no-trunc'])).stdout;
+	const half = fs.readFileSync(busyboxTarball()).subarray(0, 100_000);
+	const result = await berth(roots, ['import', '-', 'broken'], {input: half as unknown as string});
+	t.is(result.code, 125);
+	t.is(result.stderr.trim().split('\n').length, 1, result.stderr);
+	t.is((await berth(roots, ['images', '-a', '-q', '--no-trunc'])).stdout, before);
+});
+
+test('an image inspect has Docker\'s shape', async t => {
+	await berth(roots, ['import', '-m', 'imported by a test', busyboxTarball(), 'shaped']);
+	const [image] = JSON.parse((await berth(roots, ['image', 'inspect', 'shaped'])).stdout);
+	t.regex(image.Id, /^sha256:[a-f\d]{64}$/);
+	t.deepEqual(image.RepoTags, ['shaped:latest']);
+	t.is(image.RootFS.Type, 'layers');
+	t.true(image.Size > 1_000_000);
+	t.is(image.Os, 'linux');
+});
