@@ -1,59 +1,83 @@
 /*
  * The CONF file: NUL-terminated records of 0x1f-separated fields, the first field the key
- * (protocol.h). The whole file stays in memory; fields point into it.
+ * (protocol.h). The whole file stays in memory; fields point into it. Each key is one row of
+ * the table below: how many fields, whether it repeats, in which mode, and where it goes.
  */
 #include "shim.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+enum kind {
+	K_STRING,    /* char * */
+	K_PATH,      /* char *, absolute */
+	K_BOOL,      /* bool: "1", or "0"/"" */
+	K_LIST,      /* struct strv, one entry per record */
+	K_PATH_LIST, /* struct strv of absolute paths */
+	K_ARGV,      /* struct strv, every field of the one record */
+	K_CUSTOM,
+};
+
+typedef int (*apply_fn)(struct conf *c, char **f);
+
 struct key {
 	const char *name;
-	int fields;      /* fields after the key; -1: one or more */
+	int fields; /* fields after the key; -1: one or more */
 	bool repeat;
 	int modes;
+	enum kind kind;
+	size_t offset;
+	apply_fn apply;
 };
+
+static int apply_mount(struct conf *c, char **f);
+static int apply_rlimit(struct conf *c, char **f);
+static int apply_network(struct conf *c, char **f);
+static int apply_caps(struct conf *c, char **f);
+static int apply_pid(struct conf *c, char **f);
 
 #define RUN MODE_RUN
 #define EXEC MODE_EXEC
 #define BOTH (MODE_RUN | MODE_EXEC)
+#define AT(field) offsetof(struct conf, field)
 
 static const struct key keys[] = {
-	{"id", 1, false, RUN},
-	{"rootfs", 1, false, RUN},
-	{"lower", 1, true, RUN},
-	{"upper", 1, false, RUN},
-	{"work", 1, false, RUN},
-	{"readonly_rootfs", 1, false, RUN},
-	{"mount", 5, true, RUN},
-	{"mask", 1, true, RUN},
-	{"readonly", 1, true, RUN},
-	{"hostname", 1, false, RUN},
-	{"cwd", 1, false, BOTH},
-	{"user", 1, false, BOTH},
-	{"env", 1, true, BOTH},
-	{"arg", 1, true, BOTH},
-	{"tty", 1, false, BOTH},
-	{"stdin", 1, false, RUN},
-	{"caps", 1, false, BOTH},
-	{"no_new_privileges", 1, false, BOTH},
-	{"seccomp", 1, false, BOTH},
-	{"privileged", 1, false, RUN},
-	{"rlimit", 3, true, RUN},
-	{"cgroup", 1, true, BOTH},
-	{"oom", 1, false, RUN},
-	{"network", 1, false, RUN},
-	{"netns", 1, false, RUN},
-	{"init", 1, false, RUN},
-	{"log", 1, false, RUN},
-	{"attach", 1, false, RUN},
-	{"wait_attach", 1, false, RUN},
-	{"exit", 1, false, RUN},
-	{"pidfile", 1, false, RUN},
-	{"shimpid", 1, false, RUN},
-	{"cleanup", -1, false, RUN},
-	{"pid", 1, false, EXEC},
+	{"id", 1, false, RUN, K_STRING, AT(id), NULL},
+	{"rootfs", 1, false, RUN, K_PATH, AT(rootfs), NULL},
+	{"lower", 1, true, RUN, K_PATH_LIST, AT(lower), NULL},
+	{"upper", 1, false, RUN, K_PATH, AT(upper), NULL},
+	{"work", 1, false, RUN, K_PATH, AT(work), NULL},
+	{"readonly_rootfs", 1, false, RUN, K_BOOL, AT(readonly_rootfs), NULL},
+	{"mount", 5, true, RUN, K_CUSTOM, 0, apply_mount},
+	{"mask", 1, true, RUN, K_LIST, AT(mask), NULL},
+	{"readonly", 1, true, RUN, K_LIST, AT(readonly), NULL},
+	{"hostname", 1, false, RUN, K_STRING, AT(hostname), NULL},
+	{"cwd", 1, false, BOTH, K_STRING, AT(cwd), NULL},
+	{"user", 1, false, BOTH, K_STRING, AT(user), NULL},
+	{"env", 1, true, BOTH, K_LIST, AT(env), NULL},
+	{"arg", 1, true, BOTH, K_LIST, AT(args), NULL},
+	{"tty", 1, false, BOTH, K_BOOL, AT(tty), NULL},
+	{"stdin", 1, false, RUN, K_BOOL, AT(stdin_open), NULL},
+	{"caps", 1, false, BOTH, K_CUSTOM, 0, apply_caps},
+	{"no_new_privileges", 1, false, BOTH, K_BOOL, AT(no_new_privileges), NULL},
+	{"seccomp", 1, false, BOTH, K_BOOL, AT(seccomp), NULL},
+	{"privileged", 1, false, RUN, K_BOOL, AT(privileged), NULL},
+	{"rlimit", 3, true, RUN, K_CUSTOM, 0, apply_rlimit},
+	{"cgroup", 1, true, BOTH, K_PATH_LIST, AT(cgroups), NULL},
+	{"oom", 1, false, RUN, K_PATH, AT(oom), NULL},
+	{"network", 1, false, RUN, K_CUSTOM, 0, apply_network},
+	{"netns", 1, false, RUN, K_PATH, AT(netns), NULL},
+	{"init", 1, false, RUN, K_BOOL, AT(init), NULL},
+	{"log", 1, false, RUN, K_PATH, AT(log), NULL},
+	{"attach", 1, false, RUN, K_PATH, AT(attach), NULL},
+	{"wait_attach", 1, false, RUN, K_BOOL, AT(wait_attach), NULL},
+	{"exit", 1, false, RUN, K_PATH, AT(exit_file), NULL},
+	{"pidfile", 1, false, RUN, K_PATH, AT(pidfile), NULL},
+	{"shimpid", 1, false, RUN, K_PATH, AT(shimpid), NULL},
+	{"cleanup", -1, false, RUN, K_ARGV, AT(cleanup), NULL},
+	{"pid", 1, false, EXEC, K_CUSTOM, 0, apply_pid},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -76,6 +100,14 @@ const char *env_get(const struct strv *env, const char *name)
 	return found;
 }
 
+/* Paths must not depend on the shim's working directory: it moves to / to keep nothing busy. */
+static int check_absolute(const char *key, const char *path)
+{
+	if (path[0] != '/')
+		return fail(EXIT_RUNTIME, "`%s` path `%s` is not absolute", key, path);
+	return 0;
+}
+
 static int parse_bool(const char *key, const char *value, bool *out)
 {
 	if (strcmp(value, "1") == 0)
@@ -87,35 +119,24 @@ static int parse_bool(const char *key, const char *value, bool *out)
 	return 0;
 }
 
+static int parse_number(const char *key, const char *value, int base, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(value, &end, base);
+	if (errno || end == value || *end || value[0] == '-')
+		return fail(EXIT_RUNTIME, "invalid value `%s` for `%s`", value, key);
+	*out = n;
+	return 0;
+}
+
 static int parse_limit(const char *value, uint64_t *out)
 {
 	if (strcmp(value, "unlimited") == 0 || strcmp(value, "-1") == 0) {
 		*out = UINT64_MAX;
 		return 0;
 	}
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(value, &end, 10);
-	if (errno || end == value || *end || value[0] == '-')
-		return fail(EXIT_RUNTIME, "invalid rlimit value `%s`", value);
-	*out = n;
-	return 0;
-}
-
-/* Paths must not depend on the shim's working directory: it moves to / to keep nothing busy. */
-static int check_absolute(const char *key, const char *path)
-{
-	if (path[0] != '/')
-		return fail(EXIT_RUNTIME, "`%s` path `%s` is not absolute", key, path);
-	return 0;
-}
-
-static int set_path(char **slot, const char *key, char *value)
-{
-	if (check_absolute(key, value) < 0)
-		return -1;
-	*slot = value;
-	return 0;
+	return parse_number("rlimit", value, 10, out);
 }
 
 static int apply_rlimit(struct conf *c, char **f)
@@ -144,75 +165,60 @@ static int apply_mount(struct conf *c, char **f)
 	return 0;
 }
 
-static int apply_network(struct conf *c, const char *value)
+static int apply_network(struct conf *c, char **f)
 {
-	if (strcmp(value, "none") == 0)
+	if (strcmp(f[1], "none") == 0)
 		c->network = NET_NONE;
-	else if (strcmp(value, "host") == 0)
+	else if (strcmp(f[1], "host") == 0)
 		c->network = NET_HOST;
 	else
-		return fail(EXIT_RUNTIME, "invalid network `%s`", value);
+		return fail(EXIT_RUNTIME, "invalid network `%s`", f[1]);
 	return 0;
 }
 
-static int apply_number(const char *key, const char *value, int base, uint64_t *out)
+static int apply_caps(struct conf *c, char **f)
 {
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(value, &end, base);
-	if (errno || end == value || *end || value[0] == '-')
-		return fail(EXIT_RUNTIME, "invalid value `%s` for `%s`", value, key);
-	*out = n;
+	if (parse_number("caps", f[1], 16, &c->caps) < 0)
+		return -1;
+	c->has_caps = true;
 	return 0;
 }
 
-static int apply(struct conf *c, char **f, size_t nf)
+static int apply_pid(struct conf *c, char **f)
 {
-	const char *k = f[0];
-	char *v = nf > 1 ? f[1] : NULL;
 	uint64_t n;
+	if (parse_number("pid", f[1], 10, &n) < 0 || n < 1 || n > 0x7fffffff)
+		return fail(EXIT_RUNTIME, "invalid pid `%s`", f[1]);
+	c->pid = (pid_t) n;
+	return 0;
+}
 
-	if (!strcmp(k, "id")) c->id = v;
-	else if (!strcmp(k, "rootfs")) return set_path(&c->rootfs, k, v);
-	else if (!strcmp(k, "lower")) { if (check_absolute(k, v) < 0) return -1; strv_push(&c->lower, v); }
-	else if (!strcmp(k, "upper")) return set_path(&c->upper, k, v);
-	else if (!strcmp(k, "work")) return set_path(&c->work, k, v);
-	else if (!strcmp(k, "readonly_rootfs")) return parse_bool(k, v, &c->readonly_rootfs);
-	else if (!strcmp(k, "mount")) return apply_mount(c, f);
-	else if (!strcmp(k, "mask")) strv_push(&c->mask, v);
-	else if (!strcmp(k, "readonly")) strv_push(&c->readonly, v);
-	else if (!strcmp(k, "hostname")) c->hostname = v;
-	else if (!strcmp(k, "cwd")) c->cwd = v;
-	else if (!strcmp(k, "user")) c->user = v;
-	else if (!strcmp(k, "env")) strv_push(&c->env, v);
-	else if (!strcmp(k, "arg")) strv_push(&c->args, v);
-	else if (!strcmp(k, "tty")) return parse_bool(k, v, &c->tty);
-	else if (!strcmp(k, "stdin")) return parse_bool(k, v, &c->stdin_open);
-	else if (!strcmp(k, "caps")) {
-		if (apply_number(k, v, 16, &c->caps) < 0)
+static int apply(struct conf *c, const struct key *k, char **f, size_t nf)
+{
+	void *slot = (char *) c + k->offset;
+	switch (k->kind) {
+	case K_PATH:
+		if (check_absolute(k->name, f[1]) < 0)
 			return -1;
-		c->has_caps = true;
-	}
-	else if (!strcmp(k, "no_new_privileges")) return parse_bool(k, v, &c->no_new_privileges);
-	else if (!strcmp(k, "seccomp")) return parse_bool(k, v, &c->seccomp);
-	else if (!strcmp(k, "privileged")) return parse_bool(k, v, &c->privileged);
-	else if (!strcmp(k, "rlimit")) return apply_rlimit(c, f);
-	else if (!strcmp(k, "cgroup")) { if (check_absolute(k, v) < 0) return -1; strv_push(&c->cgroups, v); }
-	else if (!strcmp(k, "oom")) return set_path(&c->oom, k, v);
-	else if (!strcmp(k, "network")) return apply_network(c, v);
-	else if (!strcmp(k, "netns")) return set_path(&c->netns, k, v);
-	else if (!strcmp(k, "init")) return parse_bool(k, v, &c->init);
-	else if (!strcmp(k, "log")) return set_path(&c->log, k, v);
-	else if (!strcmp(k, "attach")) return set_path(&c->attach, k, v);
-	else if (!strcmp(k, "wait_attach")) return parse_bool(k, v, &c->wait_attach);
-	else if (!strcmp(k, "exit")) return set_path(&c->exit_file, k, v);
-	else if (!strcmp(k, "pidfile")) return set_path(&c->pidfile, k, v);
-	else if (!strcmp(k, "shimpid")) return set_path(&c->shimpid, k, v);
-	else if (!strcmp(k, "cleanup")) { for (size_t i = 1; i < nf; i++) strv_push(&c->cleanup, f[i]); }
-	else if (!strcmp(k, "pid")) {
-		if (apply_number(k, v, 10, &n) < 0 || n < 1 || n > 0x7fffffff)
-			return fail(EXIT_RUNTIME, "invalid pid `%s`", v);
-		c->pid = (pid_t) n;
+		/* fall through */
+	case K_STRING:
+		*(char **) slot = f[1];
+		return 0;
+	case K_BOOL:
+		return parse_bool(k->name, f[1], slot);
+	case K_PATH_LIST:
+		if (check_absolute(k->name, f[1]) < 0)
+			return -1;
+		/* fall through */
+	case K_LIST:
+		strv_push(slot, f[1]);
+		return 0;
+	case K_ARGV:
+		for (size_t i = 1; i < nf; i++)
+			strv_push(slot, f[i]);
+		return 0;
+	case K_CUSTOM:
+		return k->apply(c, f);
 	}
 	return 0;
 }
@@ -245,14 +251,13 @@ static size_t split_fields(char *rec, char ***fields)
 	return n;
 }
 
-static int check_record(const struct key *key, size_t nfields, const char *name, unsigned *seen, enum shim_mode mode)
+static int check_record(const struct key *key, size_t nfields, const char *name, bool *seen, enum shim_mode mode)
 {
 	if (!key || !(key->modes & mode))
 		return fail(EXIT_RUNTIME, "unknown key `%s`", name);
-	size_t idx = key - keys;
-	if (!key->repeat && (seen[idx / 32] & (1u << (idx % 32))))
+	if (!key->repeat && seen[key - keys])
 		return fail(EXIT_RUNTIME, "key `%s` given twice", name);
-	seen[idx / 32] |= 1u << (idx % 32);
+	seen[key - keys] = true;
 	if (key->fields < 0 ? nfields < 2 : nfields != (size_t) key->fields + 1)
 		return fail(EXIT_RUNTIME, "wrong number of fields for `%s`", name);
 	return 0;
@@ -268,7 +273,7 @@ static int check_complete(const struct conf *c)
 	}
 	if (c->args.n == 0)
 		return fail(EXIT_RUNTIME, "missing key `arg`");
-	if (c->lower.n && !c->upper != !c->work)
+	if (!c->upper != !c->work)
 		return fail(EXIT_RUNTIME, "`upper` and `work` go together");
 	return 0;
 }
@@ -290,16 +295,17 @@ int conf_load(const char *path, enum shim_mode mode, struct conf *c)
 	memset(c, 0, sizeof *c);
 	c->mode = mode;
 	c->network = NET_NONE;
-	unsigned seen[(NKEYS + 31) / 32] = {0};
+	bool seen[NKEYS] = {false};
 	size_t start = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] != CONF_RECORD_END)
 			continue;
 		char **f;
 		size_t nf = split_fields(data + start, &f);
-		int ret = check_record(find_key(f[0]), nf, f[0], seen, mode);
+		const struct key *key = find_key(f[0]);
+		int ret = check_record(key, nf, f[0], seen, mode);
 		if (ret == 0)
-			ret = apply(c, f, nf);
+			ret = apply(c, key, f, nf);
 		free(f);
 		if (ret < 0)
 			return wrap_error(path);

@@ -136,7 +136,8 @@ int mkdir_in_root(int rootfd, const char *path, mode_t mode)
 	return mkdir_walk(rootfd, path, mode, 0);
 }
 
-static int create_file_in_root(int rootfd, const char *path)
+/* A file to bind a file on; a dangling symlink there (/etc/resolv.conf often is) is followed. */
+static int create_file_walk(int rootfd, const char *path, int depth)
 {
 	int fd = open_in_root(rootfd, path, O_PATH);
 	if (fd >= 0) {
@@ -146,18 +147,32 @@ static int create_file_in_root(int rootfd, const char *path)
 	const char *name;
 	char *parent = split_last(path, &name);
 	int ret = mkdir_in_root(rootfd, parent, 0755);
-	if (ret == 0) {
-		int pfd = open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
-		fd = pfd < 0 ? -1 : openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			ret = fail_errno(EXIT_RUNTIME, "cannot create `%s` in the container", path);
-		if (fd >= 0)
+	int pfd = ret == 0 ? open_in_root(rootfd, parent, O_PATH | O_DIRECTORY) : -1;
+	if (ret == 0 && pfd < 0)
+		ret = fail_errno(EXIT_RUNTIME, "cannot open `%s` in the container", parent);
+	if (pfd >= 0) {
+		fd = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0) {
 			close(fd);
-		if (pfd >= 0)
-			close(pfd);
+		} else if (errno != EEXIST) {
+			ret = fail_errno(EXIT_RUNTIME, "cannot create `%s` in the container", path);
+		} else {
+			char *target = link_target(pfd, parent, name);
+			if (!target || depth >= 40)
+				ret = fail(EXIT_RUNTIME, "cannot create `%s` in the container: dangling symbolic link", path);
+			else
+				ret = create_file_walk(rootfd, target, depth + 1);
+			free(target);
+		}
+		close(pfd);
 	}
 	free(parent);
 	return ret;
+}
+
+static int create_file_in_root(int rootfd, const char *path)
+{
+	return create_file_walk(rootfd, path, 0);
 }
 
 unsigned long statvfs_to_mount_flags(unsigned long f)
