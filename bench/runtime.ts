@@ -1,0 +1,118 @@
+/**
+ * Container start-up and footprint, berth beside podman, docker and crun where installed:
+ *   - `run --rm --network none IMG true`, end to end (median of runs)
+ *   - `run -d IMG sleep` and `exec CTR true` latency
+ *   - resident memory of what stays beside an idle detached container (berth-shim; conmon;
+ *     containerd-shim)
+ * Printed as medians and as ratios berth/peer; the goals are ratios (issue: at most 0.6 of
+ * podman's and 0.4 of docker's run time; the shim no bigger than conmon).
+ *
+ *   sudo node --import=tsx bench/runtime.ts [runs]
+ */
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {makeBusyboxRootfs, makeBusyboxTarball} from '../test/helpers/busybox.js';
+import {crun, docker, podman, type Peer} from './peers.js';
+
+const runs = Number(process.argv[2] ?? 15);
+// Short: a unix socket's path (BERTH_RUN/<id>/attach.sock) has at most 107 bytes.
+const work = fs.mkdtempSync('/tmp/bb-');
+const cli = path.resolve(import.meta.dirname, '../dist/cli.js');
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const time = (argv: string[]): number => {
+	const start = performance.now();
+	execFileSync(argv[0]!, argv.slice(1), {stdio: ['ignore', 'ignore', 'inherit']});
+	return performance.now() - start;
+};
+
+const rssKiB = (pids: number[]): number => pids.reduce((sum, pid) => {
+	const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return sum + Number(match?.[1] ?? 0);
+}, 0);
+
+type Result = {run?: number; detached?: number; exec?: number; rss?: number};
+
+const measure = (peer: Peer): Result => {
+	time(peer.runTrue);
+	const result: Result = {run: median(Array.from({length: runs}, () => time(peer.runTrue)))};
+	if (peer.runDetached('x').length === 0) {
+		return result;
+	}
+
+	const detached: number[] = [];
+	const names = Array.from({length: 5}, (_, i) => `bench-${process.pid}-${i}`);
+	for (const name of names) {
+		detached.push(time(peer.runDetached(name)));
+	}
+
+	result.detached = median(detached);
+	result.exec = median(Array.from({length: runs}, () => time(peer.exec(names[0]!))));
+	execFileSync('sleep', ['1']);
+	result.rss = rssKiB(peer.helperPids(names[0]!));
+	for (const name of names) {
+		time(peer.remove(name));
+	}
+
+	return result;
+};
+
+const berth = (): Peer => {
+	const env = {...process.env, BERTH_ROOT: path.join(work, 'berth/root'), BERTH_RUN: path.join(work, 'berth/run')};
+	Object.assign(process.env, env);
+	const argv = (...args: string[]) => [process.execPath, cli, ...args];
+	execFileSync(process.execPath, [cli, 'import', tarball, 'bench-busybox'], {stdio: 'ignore'});
+	return {
+		name: 'berth',
+		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
+		runDetached: name => argv('run', '-d', '--name', name, 'bench-busybox', 'sleep', '1000'),
+		exec: name => argv('exec', name, 'true'),
+		remove: name => argv('rm', '-f', name),
+		helperPids(name) {
+			const state = JSON.parse(execFileSync(process.execPath, [cli, 'inspect', '--format', '{{json .State}}', name], {encoding: 'utf8'})) as {Pid: number};
+			// The shim is the parent of the container's pid 1.
+			const stat = fs.readFileSync(`/proc/${state.Pid}/stat`, 'utf8');
+			return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])];
+		},
+		stop() {},
+	};
+};
+
+const tarball = makeBusyboxTarball(path.join(work, 'busybox.tar'));
+const rootfs = makeBusyboxRootfs(fs.mkdtempSync(path.join(work, 'rootfs-')));
+const peers: Array<Peer | string> = [];
+try {
+	const ours = measure(berth());
+	const rows: Array<[string, Result | string]> = [['berth', ours]];
+	for (const [name, make] of [['podman', () => podman(path.join(work, 'podman'), tarball)], ['docker', () => docker(path.join(work, 'docker'), tarball)], ['crun', () => crun(path.join(work, 'crun'), rootfs)]] as const) {
+		const peer = make();
+		peers.push(peer);
+		rows.push([name, typeof peer === 'string' ? peer : measure(peer)]);
+	}
+
+	const cell = (value?: number, unit = 'ms') => value === undefined ? '-' : `${value.toFixed(0)} ${unit}`;
+	const ratio = (a?: number, b?: number) => a === undefined || b === undefined ? '-' : (a / b).toFixed(2);
+	console.log(`${runs} runs each, medians; ratio = berth / peer (lower is better for berth)\n`);
+	console.log(['engine', 'run --rm true', 'run -d', 'exec', 'idle helper RSS'].map(text => text.padEnd(18)).join(''));
+	for (const [name, result] of rows) {
+		if (typeof result === 'string') {
+			console.log(`${name.padEnd(18)}${result}`);
+			continue;
+		}
+
+		console.log([name, cell(result.run), cell(result.detached), cell(result.exec), cell(result.rss, 'KiB')].map(text => text.padEnd(18)).join(''));
+		if (name !== 'berth') {
+			console.log(['  ratio', ratio(ours.run, result.run), ratio(ours.detached, result.detached), ratio(ours.exec, result.exec), ratio(ours.rss, result.rss)].map(text => text.padEnd(18)).join(''));
+		}
+	}
+} finally {
+	for (const peer of peers) {
+		if (typeof peer !== 'string') {
+			peer.stop();
+		}
+	}
+
+	fs.rmSync(work, {recursive: true, force: true});
+}
