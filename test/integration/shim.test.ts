@@ -393,6 +393,25 @@ test('wait_attach: nothing runs before the first client, so no output is lost', 
 	t.is(client.exitCode, 0);
 });
 
+test('an attach socket path longer than sun_path still listens', async t => {
+	const container = await startContainer(t, {
+		args: ['echo', 'deep'],
+		records: dir => {
+			const deep = path.join(dir, 'd'.repeat(100));
+			fs.mkdirSync(deep);
+			fs.symlinkSync(deep, path.join(dir, 'short'));
+			return [['attach', path.join(deep, 'attach.sock')], ['wait_attach', 1]];
+		},
+		without: ['attach'],
+	});
+	t.is(container.answer.pid !== undefined, true, container.answer.line);
+	// Clients have the same limit: they come in through a shorter link to the directory.
+	const client = await AttachClient.connect(path.join(container.dir, 'short', 'attach.sock'));
+	await client.closed;
+	t.is(client.stdout, 'deep\n');
+	t.false(fs.existsSync(path.join(container.dir, 'short', 'attach.sock')));
+});
+
 test('init 1: pid 1 forwards signals and reaps orphans', async t => {
 	const container = await startContainer(t, {
 		args: sh('(sleep 0.1 &) ; sleep 0.5; ps -o pid,stat,comm | grep -c Z; echo ready; exec sleep 30'),

@@ -306,17 +306,42 @@ static int write_pid(const char *file, pid_t pid)
 	return write_file_atomic(file, text);
 }
 
-static int listen_attach(const char *path)
+/*
+ * sun_path holds 107 bytes; a longer path is reached through the directory's descriptor
+ * (/proc/self/fd/N/NAME), as conmon does, so a deep BERTH_RUN still works.
+ */
+static int bind_path(int fd, const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof addr.sun_path)
-		return fail(EXIT_RUNTIME, "attach socket path `%s` is too long", path);
-	strcpy(addr.sun_path, path);
+	if (strlen(path) < sizeof addr.sun_path) {
+		strcpy(addr.sun_path, path);
+		return bind(fd, (struct sockaddr *) &addr, sizeof addr);
+	}
+	const char *slash = strrchr(path, '/');
+	char *dir = strndup(path, slash > path ? (size_t) (slash - path) : 1);
+	int dirfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(dir);
+	if (dirfd < 0)
+		return -1;
+	int n = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, slash + 1);
+	int ret = -1;
+	if (n > 0 && (size_t) n < sizeof addr.sun_path)
+		ret = bind(fd, (struct sockaddr *) &addr, sizeof addr);
+	else
+		errno = ENAMETOOLONG;
+	int err = errno;
+	close(dirfd);
+	errno = err;
+	return ret;
+}
+
+static int listen_attach(const char *path)
+{
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fail_errno(EXIT_RUNTIME, "cannot create socket `%s`", path);
 	unlink(path);
-	if (bind(fd, (struct sockaddr *) &addr, sizeof addr) < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+	if (bind_path(fd, path) < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
 		fail_errno(EXIT_RUNTIME, "cannot listen on `%s`", path);
 		close(fd);
 		return -1;
