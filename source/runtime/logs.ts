@@ -295,7 +295,7 @@ class ChangeWaiter {
 				this.close();
 			});
 		} catch {
-			// No watch (inotify limits, the file not there yet): polling alone will do.
+			// No watch (out of inotify watches, a filesystem without them): polling alone will do.
 		}
 	}
 
@@ -364,20 +364,23 @@ export async function * readLog(file: string, options: ReadLogOptions = {}): Asy
 	const until = options.until === undefined ? undefined : parseLogTime(options.until, now);
 	const pollMs = options.pollMs ?? 250;
 	const joiner = new Joiner();
-	let handle = await openLog(file);
+	// Only what is in the file at the start is cut to the last `tail` lines; what follows is all shown.
+	let tail = options.tail !== undefined && options.tail >= 0 ? options.tail : undefined;
+	let handle: fsp.FileHandle | undefined;
+	let reader: ForwardReader | undefined;
 	let waiter: ChangeWaiter | undefined;
 	try {
-		// Only what is in the file now is cut to the last `tail` lines; what follows is all shown.
-		let tail = options.tail !== undefined && options.tail >= 0 ? options.tail : undefined;
-		let reader: ForwardReader | undefined;
-		if (handle) {
-			const {size} = await handle.stat();
-			reader = new ForwardReader(handle, tail === undefined ? 0 : await tailOffset(handle, size, tail));
-		}
-
 		for (;;) {
 			// Asked before reading, so that all the output written before the exit is read after it.
 			const stopped = !options.follow || options.signal?.aborted || await options.stopped?.();
+			handle ??= await openLog(file);
+			if (handle && !reader) {
+				// Watching starts before the first read, so no append after it goes unnoticed.
+				waiter = options.follow ? new ChangeWaiter(file, pollMs, options.signal) : undefined;
+				const start = tail === undefined ? 0 : await tailOffset(handle, (await handle.stat()).size, tail);
+				reader = new ForwardReader(handle, start);
+			}
+
 			let batch: AsyncIterable<LogRecord> | LogRecord[] = records(reader, joiner, Boolean(stopped));
 			if (tail !== undefined) {
 				const all: LogRecord[] = [];
@@ -404,12 +407,6 @@ export async function * readLog(file: string, options: ReadLogOptions = {}): Asy
 				return;
 			}
 
-			if (!handle) {
-				handle = await openLog(file);
-				reader = handle && new ForwardReader(handle, 0);
-			}
-
-			waiter ??= handle && new ChangeWaiter(file, pollMs, options.signal);
 			await (waiter?.wait() ?? sleep(pollMs));
 		}
 	} finally {
