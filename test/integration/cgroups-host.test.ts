@@ -27,9 +27,11 @@ const read = (file: string): string => fs.readFileSync(file, 'utf8').trim();
 
 /**
  * Starts a shell that waits for a line on stdin before it goes on, so it can be put in the cgroup
- * first and then allocate (charged to the cgroup) and spin.
+ * first and then allocate (charged to the cgroup) and spin. A test that starts one fails on its
+ * own time limit rather than ava's, so its teardown still kills the shell and removes the cgroup.
  */
 const startSpinner = (t: ExecutionContext): ChildProcess => {
+	t.timeout(60_000);
 	const child = spawn('sh', ['-c', 'read go; x=$(head -c 2000000 /dev/zero | tr "\\0" a); while :; do :; done'], {stdio: ['pipe', 'ignore', 'ignore']});
 	t.teardown(() => {
 		if (child.exitCode === null && child.signalCode === null) {
@@ -38,6 +40,13 @@ const startSpinner = (t: ExecutionContext): ChildProcess => {
 	});
 	return child;
 };
+
+/** The signal that ends the child. */
+const exitSignal = async (child: ChildProcess): Promise<string | null> => new Promise(resolve => {
+	child.once('exit', (_code, signal) => {
+		resolve(signal);
+	});
+});
 
 const join = (dirs: string[], pid: number): void => {
 	for (const dir of dirs) {
@@ -94,9 +103,7 @@ v1Test('a process in the cgroup is listed, counted, frozen, thawed and killed by
 	withCgroup(t, manager, id);
 	const dirs = await manager.create(id, {memory: 64 * 1024 * 1024, pidsLimit: 20});
 	const child = startSpinner(t);
-	const exited = new Promise(resolve => child.once('exit', (_code, signal) => {
-		resolve(signal);
-	}));
+	const exited = exitSignal(child);
 	join(dirs, child.pid!);
 	t.deepEqual(await manager.pids(id), [child.pid]);
 	child.stdin!.end('go\n');
@@ -136,9 +143,7 @@ v2Test('v2 freezes, thaws and destroys on a real cgroup2 mount', async t => {
 	withCgroup(t, cgroups, id);
 	const dirs = await cgroups.create(id, {});
 	const child = startSpinner(t);
-	const exited = new Promise(resolve => child.once('exit', (_code, signal) => {
-		resolve(signal);
-	}));
+	const exited = exitSignal(child);
 	join(dirs, child.pid!);
 	t.deepEqual(await cgroups.pids(id), [child.pid]);
 	child.stdin!.end('go\n');
