@@ -429,6 +429,18 @@ test('init 1: pid 1 forwards signals and reaps orphans', async t => {
 	t.is((await container.wait()).code, 143);
 });
 
+test('init 1 on a tty: the command is the terminal\'s foreground group', async t => {
+	const container = await startContainer(t, {
+		args: sh('read -r pid comm state ppid pgrp sid tty tpgid rest < /proc/self/stat; echo "pid $pid parent $ppid foreground $([ "$pgrp" = "$tpgid" ] && echo yes)"'),
+		records: [['init', 1], ['tty', 1], ['wait_attach', 1]],
+	});
+	const client = await AttachClient.connect(container.files.attach);
+	await client.closed;
+	t.regex(client.stdout, /^pid (\d+) parent 1 foreground yes\r\n$/);
+	t.not(/^pid (\d+)/.exec(client.stdout)?.[1], '1');
+	t.is(client.exitCode, 0);
+});
+
 test('exec joins the container: hostname, pid namespace, cgroups, user', async t => {
 	const container = await startContainer(t, {args: ['sleep', '30']});
 	const conf = path.join(container.dir, 'exec.conf');

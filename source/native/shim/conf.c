@@ -186,7 +186,7 @@ static int apply_caps(struct conf *c, char **f)
 
 static int apply_pid(struct conf *c, char **f)
 {
-	uint64_t n;
+	uint64_t n = 0;
 	if (parse_number("pid", f[1], 10, &n) < 0 || n < 1 || n > 0x7fffffff)
 		return fail(EXIT_RUNTIME, "invalid pid `%s`", f[1]);
 	c->pid = (pid_t) n;
