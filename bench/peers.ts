@@ -30,8 +30,8 @@ const which = (command: string): boolean => {
 	}
 };
 
-const run = (argv: string[], env?: NodeJS.ProcessEnv) =>
-	execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+const run = (argv: string[]) =>
+	execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
 
 const pidsNamed = (pattern: RegExp, marker: string): number[] => fs.readdirSync('/proc').filter(entry => /^\d+$/.test(entry))
 	.filter(pid => {
@@ -49,12 +49,13 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 	}
 
 	// Root here lacks CAP_SYS_RESOURCE, and the nofile hard limit is 20000: podman's defaults would fail.
+	fs.mkdirSync(dir, {recursive: true});
 	const conf = path.join(dir, 'containers.conf');
 	fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000","nproc=32768:32768"]\n');
-	const env = {CONTAINERS_CONF: conf};
+	process.env.CONTAINERS_CONF = conf;
 	const base = ['podman', '--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
 	const argv = (...args: string[]) => [...base, ...args];
-	run(argv('import', tarball, 'bench-busybox'), env);
+	run(argv('import', tarball, 'bench-busybox'));
 	return {
 		name: 'podman',
 		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
@@ -62,7 +63,11 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 		exec: name => argv('exec', name, 'true'),
 		remove: name => argv('rm', '-f', '-t', '0', name),
 		helperPids: name => pidsNamed(/^\/usr\/bin\/conmon /, name),
-		stop() {},
+		stop() {
+			run(argv('rm', '-af'));
+			// podman's overlay driver keeps its own storage dir mounted.
+			execFileSync('sh', ['-c', `umount ${path.join(dir, 'root', 'overlay')} || true`], {stdio: 'ignore'});
+		},
 	};
 };
 
@@ -71,6 +76,7 @@ export const docker = (dir: string, tarball: string): Peer | string => {
 		return 'not installed (Debian package docker.io)';
 	}
 
+	fs.mkdirSync(dir, {recursive: true});
 	const socket = path.join(dir, 'docker.sock');
 	const daemon: ChildProcess = spawn('dockerd', [
 		'--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'),
