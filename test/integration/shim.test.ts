@@ -343,13 +343,13 @@ test('attach: stdin goes through cat, EOF ends it, EXIT comes last', async t => 
 
 test('attach on a tty: output, resize, replay for a late client', async t => {
 	const container = await startContainer(t, {
-		args: sh('tty; stty size; read line; stty size; echo "got $line"; read -r pid comm state ppid pgrp sid tty tpgid rest < /proc/self/stat; echo "session $sid foreground $tpgid"; sleep 30'),
+		args: sh('tty; ls /dev/console; stty size; read line; stty size; echo "got $line"; read -r pid comm state ppid pgrp sid tty tpgid rest < /proc/self/stat; echo "session $sid foreground $tpgid"; sleep 30'),
 		records: [['tty', 1], ['stdin', 1], ['wait_attach', 1]],
 	});
 	const first = await AttachClient.connect(container.files.attach);
 	// Until a client sends its size the pty has a sane default one.
 	t.true(await first.waitFor(/24 80\r\n/), first.stdout);
-	t.regex(first.stdout, /^\/dev\/pts\/0\r\n/);
+	t.regex(first.stdout, /^\/dev\/pts\/0\r\n\/dev\/console\r\n/);
 	first.resize(40, 100);
 	first.write(frameStdin, 'abc\r');
 	t.true(await first.waitFor(/got abc\r\n/), first.stdout);
@@ -357,7 +357,7 @@ test('attach on a tty: output, resize, replay for a late client', async t => {
 	t.true(await first.waitFor(/session 1 foreground 1\r\n/), first.stdout);
 	const late = await AttachClient.connect(container.files.attach);
 	t.true(await late.waitFor(/got abc\r\n/), late.stdout);
-	t.regex(late.stdout, /^\/dev\/pts\/0\r\n24 80\r\n/);
+	t.regex(late.stdout, /^\/dev\/pts\/0\r\n\/dev\/console\r\n24 80\r\n/);
 	process.kill(container.answer.pid!, 'SIGKILL');
 	await Promise.all([first.closed, late.closed]);
 	t.is(first.exitCode, 137);

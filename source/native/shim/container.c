@@ -374,6 +374,21 @@ static void undo_supervisor(const struct conf *c, struct supervisor_fds *s)
 		unlink(c->shimpid);
 }
 
+/* Until "ok": the container is ready, the pty (if any) is here, the files and socket exist. */
+static int await_container(const struct conf *c, struct supervisor_fds *s)
+{
+	int master = -1;
+	if (wait_ready(s->child, s->sync_fd, &master) < 0)
+		return -1;
+	if (c->tty) {
+		if (master < 0)
+			return fail(EXIT_RUNTIME, "container process sent no pty");
+		s->out_fd = master;
+		s->in_fd = c->stdin_open ? master : -1;
+	}
+	return prepare_supervisor(c, s);
+}
+
 int run_main(struct conf *c, int report_fd)
 {
 	struct plumbing p = {.report_fd = report_fd};
@@ -412,17 +427,11 @@ int run_main(struct conf *c, int report_fd)
 		.child = pid, .sync_fd = p.sync[0], .out_fd = p.out[0], .err_fd = p.err[0], .in_fd = p.in[1],
 		.listen_fd = -1, .log_fd = -1,
 	};
-	int master = -1;
-	if (wait_ready(pid, p.sync[0], &master) < 0 || (c->tty && master < 0 &&
-	    fail(EXIT_RUNTIME, "container process sent no pty") < 0) || prepare_supervisor(c, &s) < 0) {
+	if (await_container(c, &s) < 0) {
 		kill_container(pid);
 		undo_supervisor(c, &s);
 		report_error(report_fd);
 		return 1;
-	}
-	if (c->tty) {
-		s.out_fd = master;
-		s.in_fd = c->stdin_open ? master : -1;
 	}
 	char line[32];
 	snprintf(line, sizeof line, "ok %d\n", (int) pid);
