@@ -23,7 +23,7 @@ import {execShim, signalNumber, startShim} from '../runtime/shim.js';
 import {execRecords, runRecords, type ExecOptions} from '../runtime/shim-conf.js';
 import {isAlive, processStartTime, processTable, type ProcessTable} from '../runtime/procfs.js';
 import type {Stats} from '../runtime/cgroups/manager.js';
-import {TEMP_PREFIX} from '../storage/atomic.js';
+import {tempName} from '../storage/atomic.js';
 
 const sleep = async (ms: number) => new Promise(resolve => {
 	setTimeout(resolve, ms);
@@ -162,6 +162,7 @@ export class Containers {
 	}
 
 	async create(options: RunOptions): Promise<Container> {
+		await this.engine.sweep();
 		const {image, lowers, runConfig} = await this.resolveRoot(options);
 		const id = newId();
 		const spec = containerSpec(id, options, runConfig);
@@ -178,7 +179,7 @@ export class Containers {
 		};
 		const created = await this.store.withStoreLock(async () => {
 			record.Name = `/${await this.chooseName(options.name)}`;
-			const temp = path.join(this.store.dir, `${TEMP_PREFIX}${id}`);
+			const temp = path.join(this.store.dir, tempName(id));
 			try {
 				await fsp.mkdir(temp, {recursive: true, mode: 0o700});
 				await snapshotter.prepare(temp, lowers);

@@ -44,6 +44,14 @@ export class Engine {
 		return this.snapshotterPromise;
 	}
 
+	/**
+	 * Removes the temporary files and directories that killed berth processes left; cheap
+	 * (a few readdirs), so the commands that write to the stores call it first.
+	 */
+	async sweep(): Promise<void> {
+		await Promise.all([this.containerStore.sweep(), this.blobs.sweep(), this.layerStore.sweep()]);
+	}
+
 	cgroups(): CgroupManager {
 		this.cgroupManager ??= detectCgroups();
 		return this.cgroupManager;

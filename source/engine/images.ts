@@ -33,6 +33,7 @@ export class Images {
 	}
 
 	async import(source: Readable, options: ImportOptions): Promise<string> {
+		await this.engine.sweep();
 		const id = await importTarball(this.engine.imageStore, source, options);
 		await this.engine.events.record('image', 'import', id, options.reference ? {name: options.reference} : {});
 		return id;

@@ -113,7 +113,7 @@ export class ContainerStore {
 		await fsp.rm(path.join(this.locks, `container-${id}.lock`), {force: true});
 	}
 
-	/** Removes what a killed `create` left: a container dir without its config.json. */
+	/** Removes what a killed `create` left: a half-made container dir. */
 	async sweep(): Promise<void> {
 		await sweepTemp(this.dir);
 	}

@@ -15,8 +15,28 @@ import {isErrno} from '../engine/errors.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
-export const tempPath = (target: string): string =>
-	path.join(path.dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+/**
+ * A temporary name carrying its writer's pid, so a sweep removes only what a dead writer
+ * left and never the file a live berth process is still writing.
+ */
+export const tempName = (label = ''): string =>
+	`${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}${label ? `-${label}` : ''}`;
+
+export const tempPath = (target: string): string => path.join(path.dirname(target), tempName(path.basename(target)));
+
+const writerAlive = (name: string): boolean => {
+	const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1] ?? 0);
+	if (pid === 0) {
+		return false;
+	}
+
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return isErrno(error, 'EPERM');
+	}
+};
 
 /** Writes `data` to `target` atomically and durably. */
 export const writeFileAtomic = async (target: string, data: string | Uint8Array, mode = 0o644): Promise<void> => {
@@ -66,7 +86,7 @@ export const syncDir = async (dir: string): Promise<void> => {
 	}
 };
 
-/** Removes the temporary files and directories a killed writer left in `dir`. */
+/** Removes the temporary files and directories that killed writers left in `dir`. */
 export const sweepTemp = async (dir: string): Promise<void> => {
 	let names: string[];
 	try {
@@ -79,7 +99,7 @@ export const sweepTemp = async (dir: string): Promise<void> => {
 		throw error;
 	}
 
-	await Promise.all(names.filter(name => name.startsWith(TEMP_PREFIX))
+	await Promise.all(names.filter(name => name.startsWith(TEMP_PREFIX) && !writerAlive(name))
 		.map(async name => fsp.rm(path.join(dir, name), {recursive: true, force: true})));
 };
 

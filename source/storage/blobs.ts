@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {createHash, randomBytes} from 'node:crypto';
+import {createHash} from 'node:crypto';
 import {pipeline} from 'node:stream/promises';
 import {Transform, type Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {syncDir, sweepTemp} from './atomic.js';
+import {syncDir, sweepTemp, tempName} from './atomic.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -91,7 +91,7 @@ export class BlobStore {
 	 */
 	async ingest(source: Readable, expected?: Partial<BlobRef>, onData?: (chunk: Buffer) => void): Promise<BlobRef> {
 		await fsp.mkdir(this.ingestDir, {recursive: true});
-		const temp = path.join(this.ingestDir, `.tmp-${randomBytes(8).toString('hex')}`);
+		const temp = path.join(this.ingestDir, tempName());
 		const hash = createHash('sha256');
 		let size = 0;
 		const count = new Transform({
@@ -143,7 +143,7 @@ export class BlobStore {
 	private async commit(digest: Digest, write: (temp: string) => Promise<void>): Promise<void> {
 		await fsp.mkdir(this.dir, {recursive: true});
 		const target = this.path(digest);
-		const temp = path.join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+		const temp = path.join(this.dir, tempName());
 		try {
 			await write(temp);
 			const handle = await fsp.open(temp, 'r');
