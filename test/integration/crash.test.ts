@@ -39,13 +39,14 @@ test.serial('kill -9 of the CLI at any moment of run -d leaves a store the next 
 	// Node takes a few hundred milliseconds to load berth: these land in every stage of run -d.
 	for (const delay of [100, 250, 300, 350, 400, 450, 500, 600]) {
 		const child = spawn(process.execPath, [cli, 'run', '-d', testImage, 'sleep', '1000'], {env: roots.env, stdio: 'ignore'});
+		const closed = new Promise(resolve => {
+			child.on('close', resolve);
+		});
 		await new Promise(resolve => {
 			setTimeout(resolve, delay);
 		});
 		child.kill('SIGKILL');
-		await new Promise(resolve => {
-			child.on('close', resolve);
-		});
+		await closed;
 	}
 
 	const ps = await berth(roots, ['ps', '-a', '-q']);
