@@ -12,6 +12,7 @@ import path from 'node:path';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {native, S_IFBLK, S_IFCHR, S_IFIFO} from '../native/addon.js';
 import type {Digest} from './blobs.js';
+import {closeFd, openFd, writeAllFd} from './fd.js';
 import {cleanEntryPath, RootGuard} from './safe-path.js';
 import {TarReader} from './tar-reader.js';
 import {WriteQueue} from './write-queue.js';
@@ -54,7 +55,8 @@ const lstatOrNull = async (file: string): Promise<fs.Stats | null> => {
 /** Extracts the (possibly gzipped) layer tar `source` into `target` and returns its diff id. */
 export const extractLayer = async (source: AsyncIterable<Buffer>, target: string, options: ExtractOptions = {}): Promise<Digest> => {
 	const reader = new TarReader(source);
-	const extractor = new Extractor(target, options.format ?? 'overlay', reader);
+	const fresh = (await fsp.readdir(target)).length === 0;
+	const extractor = new Extractor(target, options.format ?? 'overlay', reader, fresh);
 	try {
 		for (let header = await reader.next(); header !== null; header = await reader.next()) {
 			await extractor.entry(header);
@@ -76,8 +78,13 @@ class Extractor {
 	/** In a flat tree, the paths this layer wrote: an opaque whiteout must spare them. */
 	private readonly written = new Set<string>();
 	private readonly writes = new WriteQueue();
+	/**
+	 * Into an empty target, what exists is what this extraction made: the non-directories are
+	 * kept here (directories are the guard's), which spares an lstat, and its ENOENT, per entry.
+	 */
+	private readonly made = new Set<string>();
 
-	constructor(target: string, private readonly format: WhiteoutFormat, private readonly reader: TarReader) {
+	constructor(target: string, private readonly format: WhiteoutFormat, private readonly reader: TarReader, private readonly fresh: boolean) {
 		this.guard = new RootGuard(target);
 	}
 
@@ -96,8 +103,8 @@ class Extractor {
 
 		await this.writes.settle(relative);
 		const file = await this.guard.parents(relative, header.path);
-		const existing = await lstatOrNull(file);
-		if (existing && !(existing.isDirectory() && header.type === 'directory')) {
+		const existing = await this.existing(relative, file);
+		if (existing && !(existing === 'directory' && header.type === 'directory')) {
 			// Same rule as Docker: an entry replaces whatever was there, except a directory over a directory.
 			if (header.type === 'hardlink' && cleanEntryPath(header.linkpath) === relative) {
 				return;
@@ -108,7 +115,7 @@ class Extractor {
 
 		switch (header.type) {
 			case 'directory': {
-				if (!existing?.isDirectory()) {
+				if (existing !== 'directory') {
 					await fsp.mkdir(file, 0o700);
 				}
 
@@ -144,7 +151,7 @@ class Extractor {
 			}
 		}
 
-		this.wrote(relative);
+		this.wrote(relative, header.type === 'directory');
 	}
 
 	/** Sets the directories' times, now that nothing more will be created in them. */
@@ -198,7 +205,7 @@ class Extractor {
 		await this.removeTree(hidden);
 		native().mknod(file, S_IFCHR, 0, 0);
 		native().lchown(file, header.uid, header.gid);
-		this.wrote(hidden);
+		this.wrote(hidden, false);
 	}
 
 	private async opaque(directory: string, relative: string): Promise<void> {
@@ -234,8 +241,13 @@ class Extractor {
 		await this.writes.add(relative, header.size, async () => this.writeContent(file, header, chunks));
 	}
 
+	/**
+	 * Opening and writing may wait on the disk, so they go to the thread pool. chown, chmod and
+	 * utimes on the open descriptor only change the inode in memory: they are done in place,
+	 * as a round trip through the pool would cost ten times the syscall.
+	 */
 	private async writeContent(file: string, header: TarHeader, chunks: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
-		const handle = await fsp.open(file, writeFlags, 0o600);
+		const fd = await openFd(file, writeFlags, 0o600);
 		try {
 			let batch: Buffer[] = [];
 			let batched = 0;
@@ -243,21 +255,22 @@ class Extractor {
 				batch.push(chunk);
 				batched += chunk.length;
 				if (batched >= smallFile) {
-					await writeAll(handle, batch);
+					await writeAllFd(fd, batch);
 					batch = [];
 					batched = 0;
 				}
 			}
 
 			if (batched > 0) {
-				await writeAll(handle, batch);
+				await writeAllFd(fd, batch);
 			}
 
-			await handle.chown(header.uid, header.gid);
-			await Promise.all([handle.chmod(header.mode), handle.utimes(header.atime ?? header.mtime, header.mtime)]);
+			fs.fchownSync(fd, header.uid, header.gid);
+			fs.fchmodSync(fd, header.mode);
 			this.xattrs(file, header);
+			fs.futimesSync(fd, header.atime ?? header.mtime, header.mtime);
 		} finally {
-			await handle.close();
+			await closeFd(fd);
 		}
 	}
 
@@ -321,11 +334,29 @@ class Extractor {
 		return target;
 	}
 
+	/** What is at `relative` now: a directory, something else, or nothing. */
+	private async existing(relative: string, file: string): Promise<'directory' | 'other' | undefined> {
+		if (this.fresh) {
+			return this.guard.isDirectory(relative) ? 'directory' : (this.made.has(relative) ? 'other' : undefined);
+		}
+
+		const stat = await lstatOrNull(file);
+		return stat ? (stat.isDirectory() ? 'directory' : 'other') : undefined;
+	}
+
 	/** Removes whatever is at `relative`, and forgets what was known below it. */
 	private async removeTree(relative: string): Promise<void> {
 		await this.writes.settle(relative);
 		await fsp.rm(this.guard.absolute(relative), {recursive: true, force: true});
 		this.guard.replaced(relative);
+		if (this.fresh) {
+			for (const made of this.made) {
+				if (made === relative || made.startsWith(`${relative}/`)) {
+					this.made.delete(made);
+				}
+			}
+		}
+
 		for (const known of this.directoryTimes.keys()) {
 			if (known === relative || known.startsWith(`${relative}/`)) {
 				this.directoryTimes.delete(known);
@@ -333,8 +364,15 @@ class Extractor {
 		}
 	}
 
-	/** Remembers `relative` and its parents as this layer's, for a later opaque whiteout in a flat tree. */
-	private wrote(relative: string): void {
+	/**
+	 * Remembers what was made at `relative`, and in a flat tree `relative` and its parents as
+	 * this layer's, for a later opaque whiteout.
+	 */
+	private wrote(relative: string, directory: boolean): void {
+		if (this.fresh && !directory) {
+			this.made.add(relative);
+		}
+
 		if (this.format !== 'flat') {
 			return;
 		}
@@ -344,20 +382,3 @@ class Extractor {
 		}
 	}
 }
-
-const writeAll = async (handle: fsp.FileHandle, buffers: Buffer[]): Promise<void> => {
-	let pending = buffers;
-	while (pending.length > 0) {
-		const {bytesWritten} = await handle.writev(pending);
-		// A short write is rare on a local filesystem, but possible: go on from where it stopped.
-		let skip = bytesWritten;
-		while (pending.length > 0 && skip >= pending[0].length) {
-			skip -= pending[0].length;
-			pending = pending.slice(1);
-		}
-
-		if (pending.length > 0 && skip > 0) {
-			pending = [pending[0].subarray(skip), ...pending.slice(1)];
-		}
-	}
-};

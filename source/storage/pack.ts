@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
 import {native} from '../native/addon.js';
+import {closeFd, openFd, readFd} from './fd.js';
 import {OPAQUE_WHITEOUT, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, WHITEOUT_PREFIX} from './extract.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 import type {EntryType} from './tar-header.js';
@@ -82,20 +83,19 @@ const xattrsOf = (file: string, format: PackFormat): Map<string, Buffer> => {
 };
 
 async function * readFile(file: string, size: number, name: string): AsyncGenerator<Buffer> {
-	const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+	const fd = await openFd(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
 	try {
 		for (let done = 0; done < size;) {
-			const want = Math.min(readSlice, size - done);
-			const {bytesRead, buffer} = await handle.read(Buffer.allocUnsafe(want), 0, want, done);
-			if (bytesRead === 0) {
+			const chunk = await readFd(fd, Math.min(readSlice, size - done), done);
+			if (chunk.length === 0) {
 				throw new BerthError('INVALID_STATE', `file \`${name}\` shrank while it was being packed`);
 			}
 
-			done += bytesRead;
-			yield buffer.subarray(0, bytesRead);
+			done += chunk.length;
+			yield chunk;
 		}
 	} finally {
-		await handle.close();
+		await closeFd(fd);
 	}
 }
 

@@ -79,6 +79,11 @@ export class RootGuard {
 		return this.absolute(relative);
 	}
 
+	/** Whether `relative` is known to be a real directory under the root. */
+	isDirectory(relative: string): boolean {
+		return this.directories.has(relative);
+	}
+
 	/** Records that `relative` is now a real directory. */
 	directory(relative: string): void {
 		this.directories.add(relative);
