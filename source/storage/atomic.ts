@@ -24,7 +24,8 @@ export const tempName = (label = ''): string =>
 
 export const tempPath = (target: string): string => path.join(path.dirname(target), tempName(path.basename(target)));
 
-const writerAlive = (name: string): boolean => {
+/** Whether the berth process that made this temporary entry is still running. */
+export const writerAlive = (name: string): boolean => {
 	const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1] ?? 0);
 	if (pid === 0) {
 		return false;

@@ -9,11 +9,10 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {randomBytes} from 'node:crypto';
 import type {Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
-import {syncDir, sweepTemp, TEMP_PREFIX, withLock} from './atomic.js';
+import {syncDir, sweepTemp, tempName, withLock} from './atomic.js';
 import {isDigest, sha256, type Digest} from './blobs.js';
 import {extractLayer} from './extract.js';
 import {removeStaleProbes} from './overlay-probe.js';
@@ -133,7 +132,7 @@ export class LayerStore {
 	async remove(id: Digest): Promise<void> {
 		const name = hex(id);
 		await withLock(this.lock(id), async () => {
-			const temp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+			const temp = path.join(this.root, tempName());
 			try {
 				await fsp.rename(path.join(this.root, name), temp);
 			} catch (error) {
@@ -172,7 +171,7 @@ export class LayerStore {
 	/** Extracts a tar into a new temporary directory (the caller removes it) and returns its diff id. */
 	private async extract(openTar: OpenTar): Promise<{temp: string; diffId: Digest}> {
 		await fsp.mkdir(this.root, {recursive: true});
-		const temp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+		const temp = path.join(this.root, tempName());
 		try {
 			await fsp.mkdir(path.join(temp, 'diff'), {recursive: true});
 			return {temp, diffId: await extractLayer(await openTar(), path.join(temp, 'diff'))};

@@ -5,14 +5,13 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {randomBytes} from 'node:crypto';
 import {isErrno} from '../engine/errors.js';
 import {native, S_IFCHR} from '../native/addon.js';
-import {TEMP_PREFIX} from './atomic.js';
+import {TEMP_PREFIX, tempName, writerAlive} from './atomic.js';
 import {OPAQUE_XATTR} from './extract.js';
 import {mountOverlay, unmount} from './mounts.js';
 
-const probePrefix = `${TEMP_PREFIX}overlay-probe-`;
+const probeLabel = 'overlay-probe';
 
 /**
  * Mounts a two-layer overlay in a temporary directory of `dir` and checks what berth relies
@@ -21,7 +20,7 @@ const probePrefix = `${TEMP_PREFIX}overlay-probe-`;
 export const probeOverlay = async (dir: string): Promise<boolean> => {
 	await fsp.mkdir(dir, {recursive: true});
 	await removeStaleProbes(dir);
-	const probe = path.join(dir, `${probePrefix}${randomBytes(6).toString('hex')}`);
+	const probe = path.join(dir, tempName(probeLabel));
 	const [top, bottom, upper, work, merged] = ['top', 'bottom', 'upper', 'work', 'merged'].map(name => path.join(probe, name));
 	try {
 		await Promise.all([top, bottom, upper, work, merged].map(async sub => fsp.mkdir(sub, {recursive: true})));
@@ -69,7 +68,8 @@ export const removeStaleProbes = async (dir: string): Promise<void> => {
 	}
 
 	for (const name of names) {
-		if (name.startsWith(probePrefix)) {
+		// Another berth process may be probing right now: only a dead one's probe is stale.
+		if (name.startsWith(TEMP_PREFIX) && name.endsWith(`-${probeLabel}`) && !writerAlive(name)) {
 			unmount(path.join(dir, name, 'merged'));
 			await fsp.rm(path.join(dir, name), {recursive: true, force: true});
 		}
