@@ -102,9 +102,10 @@ export class BlobStore {
 				callback(null, chunk);
 			},
 		});
+		// Opened before anything can fail, so the cleanup below never races the file's creation.
+		const handle = await fsp.open(temp, 'wx');
 		try {
-			const out = fs.createWriteStream(temp, {flags: 'wx'});
-			await pipeline(source, count, out);
+			await pipeline(source, count, handle.createWriteStream());
 			const digest: Digest = `sha256:${hash.digest('hex')}`;
 			if ((expected?.digest && expected.digest !== digest) || (expected?.size !== undefined && expected.size !== size)) {
 				throw new BerthError('DIGEST_MISMATCH', `content of \`${expected.digest ?? 'blob'}\` does not match: got ${digest}, ${size} bytes`);
@@ -113,6 +114,7 @@ export class BlobStore {
 			await this.commit(digest, async file => fsp.rename(temp, file));
 			return {digest, size};
 		} finally {
+			await handle.close().catch(() => undefined);
 			await fsp.rm(temp, {force: true});
 		}
 	}
