@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -101,15 +101,18 @@ test('remove deletes a layer, and removing it twice is harmless', async t => {
 	await t.throwsAsync(store.diffId(sha256(data)), {code: 'NO_SUCH_LAYER'});
 });
 
-test('sweep removes what a killed unpack left, and keeps whole layers', async t => {
+test('sweep removes what a dead unpack left, and keeps whole layers and live unpacks', async t => {
 	const root = tempDir(t);
 	const store = new LayerStore(root);
 	const data = await layerTar('whole');
 	await store.unpack(sha256(data), () => streamOf(data));
-	fs.mkdirSync(path.join(root, 'layers', '.tmp-0123456789ab', 'diff', 'half'), {recursive: true});
+	const dead = spawnSync('true').pid;
+	fs.mkdirSync(path.join(root, 'layers', `.tmp-${dead}-0123456789ab`, 'diff', 'half'), {recursive: true});
+	const live = `.tmp-${process.pid}-0123456789ab`;
+	fs.mkdirSync(path.join(root, 'layers', live, 'diff'), {recursive: true});
 	await store.sweep();
 	t.deepEqual(await store.list(), [sha256(data)]);
-	t.deepEqual(fs.readdirSync(path.join(root, 'layers')), [sha256(data).slice(7)]);
+	t.deepEqual(fs.readdirSync(path.join(root, 'layers')).sort(), [live, sha256(data).slice(7)].sort());
 });
 
 test('an invalid chain id is refused by name', t => {

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,9 @@ test('the setting overrides the probe; an unknown one is refused by name', async
 
 test('a probe killed while mounted is detached and removed by the layer store sweep', async t => {
 	const root = tempDir(t);
-	const probe = path.join(root, 'layers', '.tmp-overlay-probe-0123456789ab');
+	// The pid of a process that has exited: the probe's writer is dead.
+	const dead = spawnSync('true').pid;
+	const probe = path.join(root, 'layers', `.tmp-${dead}-0123456789ab-overlay-probe`);
 	const [lower, upper, work, merged] = makeDirs(probe, 'top', 'upper', 'work', 'merged');
 	mountOverlay([lower], upper, work, merged);
 	t.teardown(() => {
