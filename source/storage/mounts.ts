@@ -1,4 +1,6 @@
 /** The host-side mounts snapshotters make for brief views of a container's root. */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {MNT_DETACH, MS_BIND, native} from '../native/addon.js';
 
@@ -44,4 +46,27 @@ export const unmount = (target: string): void => {
 
 		throw error;
 	}
+};
+
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
+const decodeMountPath = (field: string) => field.replaceAll(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+
+/**
+ * The mount points strictly below `dir` in this process's mount namespace, relative to it.
+ * Walking a tree, their content is not the tree's: overlayfs too sees only the directory
+ * underneath (a --rootfs of `/` has /proc, /sys and /dev mounted inside it).
+ */
+export const mountPointsBelow = async (dir: string): Promise<Set<string>> => {
+	const root = await fsp.realpath(dir);
+	const prefix = root.endsWith('/') ? root : `${root}/`;
+	const points = new Set<string>();
+	for (const line of (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n')) {
+		const field = line.split(' ')[4];
+		const point = field === undefined ? '' : decodeMountPath(field);
+		if (point.startsWith(prefix)) {
+			points.add(path.relative(root, point));
+		}
+	}
+
+	return points;
 };

@@ -10,9 +10,10 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {BerthError} from '../engine/errors.js';
+import {BerthError, isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
 import {closeFd, openFd, readFd} from './fd.js';
+import {mountPointsBelow} from './mounts.js';
 import {OPAQUE_WHITEOUT, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, WHITEOUT_PREFIX} from './extract.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 import type {EntryType} from './tar-header.js';
@@ -66,9 +67,21 @@ const typeOf = (stat: fs.Stats): EntryType | null => {
 
 const isWhiteout = (stat: fs.Stats) => stat.isCharacterDevice() && stat.rdev === 0;
 
+const listXattrs = (file: string): string[] => {
+	try {
+		return native().llistxattr(file);
+	} catch (error) {
+		if (isErrno(error, 'ENOTSUP')) {
+			return []; // A filesystem without xattrs (a mount point's, say) has none to keep.
+		}
+
+		throw error;
+	}
+};
+
 const xattrsOf = (file: string, format: PackFormat): Map<string, Buffer> => {
 	const xattrs = new Map<string, Buffer>();
-	for (const name of native().llistxattr(file)) {
+	for (const name of listXattrs(file)) {
 		if (format === 'overlay' && name.startsWith(OVERLAY_XATTR_PREFIX)) {
 			continue;
 		}
@@ -158,6 +171,7 @@ class Prefetch {
 export class TreeWalker {
 	/** First path seen for each inode with several links. */
 	private readonly inodes = new Map<string, string>();
+	private mountPoints?: Promise<Set<string>>;
 
 	constructor(private readonly root: string, private readonly format: PackFormat) {}
 
@@ -213,7 +227,10 @@ export class TreeWalker {
 				yield {header: tarHeader({...base, mode: base.mode & 0o777, path: `${relative}/${OPAQUE_WHITEOUT}`, type: 'file'})};
 			}
 
-			if (recurse) {
+			// A mount point is packed as the directory it is, without what is mounted on it: the
+			// same as overlayfs shows a lower dir (a --rootfs of `/` must not take /proc along).
+			this.mountPoints ??= mountPointsBelow(this.root);
+			if (recurse && !(await this.mountPoints).has(relative)) {
 				yield * this.directory(relative);
 			}
 

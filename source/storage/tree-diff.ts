@@ -14,17 +14,31 @@ import path from 'node:path';
 import {isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
 import {OPAQUE_XATTR, WHITEOUT_PREFIX} from './extract.js';
+import {mountPointsBelow} from './mounts.js';
 import {TreeWalker} from './pack.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 
+/** A layer's directory, and where it is in the layer: a mount point there hides what is mounted. */
+type Source = {dir: string; relative: string; mountPoints: Set<string>};
+
 /** An entry of the merged layers; for a directory, the layer dirs that make it up, topmost first. */
-type LowerEntry = {stat: fs.Stats; sources: string[]};
+type LowerEntry = {stat: fs.Stats; sources: Source[]};
 
 const byName = (a: string, b: string) => (a < b ? -1 : (a > b ? 1 : 0));
 
 const isWhiteout = (stat: fs.Stats) => stat.isCharacterDevice() && stat.rdev === 0;
 
-const isOpaque = (dir: string) => native().lgetxattr(dir, OPAQUE_XATTR)?.toString() === 'y';
+const isOpaque = (dir: string) => {
+	try {
+		return native().lgetxattr(dir, OPAQUE_XATTR)?.toString() === 'y';
+	} catch (error) {
+		if (isErrno(error, 'ENOTSUP')) {
+			return false;
+		}
+
+		throw error;
+	}
+};
 
 const fileType = (stat: fs.Stats) => stat.mode & fs.constants.S_IFMT;
 
@@ -45,23 +59,26 @@ const readdirOrEmpty = async (dir: string): Promise<string[]> => {
  * them: the topmost entry of a name wins, a whiteout hides the name, and a directory continues
  * into the layers below until one of them is opaque or holds a non-directory there.
  */
-const mergedChildren = async (sources: readonly string[]): Promise<Map<string, LowerEntry | null>> => {
+const mergedChildren = async (sources: readonly Source[]): Promise<Map<string, LowerEntry | null>> => {
 	const children = new Map<string, LowerEntry | null>();
 	/** Names whose lower layers no longer count. */
 	const closed = new Set<string>();
-	for (const dir of sources) {
+	for (const {dir, relative, mountPoints} of sources) {
 		const names = await readdirOrEmpty(dir);
 		const stats = await Promise.all(names.map(async name => fsp.lstat(path.join(dir, name))));
 		for (const [index, name] of names.entries()) {
 			const file = path.join(dir, name);
 			const stat = stats[index];
 			const above = children.get(name);
+			// What is mounted on a directory is not part of the layer (see TreeWalker).
+			const childRelative = relative === '' ? name : `${relative}/${name}`;
+			const source = stat.isDirectory() && !mountPoints.has(childRelative) ? [{dir: file, relative: childRelative, mountPoints}] : [];
 			if (above === undefined) {
 				if (isWhiteout(stat)) {
 					children.set(name, null);
 					closed.add(name);
 				} else {
-					children.set(name, {stat, sources: stat.isDirectory() ? [file] : []});
+					children.set(name, {stat, sources: source});
 					if (!stat.isDirectory() || isOpaque(file)) {
 						closed.add(name);
 					}
@@ -75,7 +92,7 @@ const mergedChildren = async (sources: readonly string[]): Promise<Map<string, L
 			}
 
 			if (stat.isDirectory()) {
-				above.sources.push(file);
+				above.sources.push(...source);
 				if (isOpaque(file)) {
 					closed.add(name);
 				}
@@ -106,7 +123,7 @@ class TreeDiff {
 		this.walker = new TreeWalker(root, 'plain');
 	}
 
-	async * directory(relative: string, sources: readonly string[]): AsyncGenerator<WriteEntry> {
+	async * directory(relative: string, sources: readonly Source[]): AsyncGenerator<WriteEntry> {
 		const dir = relative === '' ? this.root : path.join(this.root, relative);
 		const names = (await fsp.readdir(dir)).sort(byName);
 		const stats = new Map(await Promise.all(names.map(async name => [name, await fsp.lstat(path.join(dir, name))] as const)));
@@ -152,5 +169,6 @@ class TreeDiff {
  */
 export const diffTree = (root: string, lowers: readonly string[], preparedAt: number | Promise<number>): TarOutput =>
 	writeTar((async function * () {
-		yield * new TreeDiff(root, await preparedAt).directory('', lowers);
+		const sources = await Promise.all(lowers.map(async dir => ({dir, relative: '', mountPoints: await mountPointsBelow(dir)})));
+		yield * new TreeDiff(root, await preparedAt).directory('', sources);
 	})());

@@ -5,7 +5,7 @@ import path from 'node:path';
 import test from 'ava';
 import {native} from '../../source/native/addon.js';
 import {extractLayer} from '../../source/storage/extract.js';
-import {mountOverlay, unmount} from '../../source/storage/mounts.js';
+import {bindMount, mountOverlay, unmount} from '../../source/storage/mounts.js';
 import {packLayer, type PackOptions} from '../../source/storage/pack.js';
 import {TarReader} from '../../source/storage/tar-reader.js';
 import {describeTree, streamOf, tempDir} from './storage-fixtures.js';
@@ -125,4 +125,18 @@ test('an overlay upper dir packs as OCI whiteouts, and the layer re-creates the 
 	mountOverlay([layer, lower], path.join(dir, 'upper2'), path.join(dir, 'work2'), check);
 	t.teardown(() => unmount(check));
 	t.deepEqual(describeTree(check), view);
+});
+
+test('a mount point inside the tree is packed as its directory, without what is mounted on it', async t => {
+	const dir = tempDir(t);
+	const [tree, mounted] = ['tree', 'mounted'].map(name => path.join(dir, name));
+	fs.mkdirSync(path.join(tree, 'with space/mnt'), {recursive: true});
+	fs.mkdirSync(mounted);
+	fs.writeFileSync(path.join(mounted, 'secret'), 'not in the tree');
+	bindMount(mounted, path.join(tree, 'with space/mnt'));
+	t.teardown(() => {
+		unmount(path.join(tree, 'with space/mnt'));
+	});
+	const entries = await entriesOf((await pack(tree, {format: 'plain'})).data);
+	t.deepEqual(entries.map(entry => entry.path), ['with space/', 'with space/mnt/']);
 });

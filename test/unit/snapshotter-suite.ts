@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {extractLayer} from '../../source/storage/extract.js';
-import {unmount} from '../../source/storage/mounts.js';
+import {bindMount, unmount} from '../../source/storage/mounts.js';
 import {TarReader} from '../../source/storage/tar-reader.js';
 import {withMount, type Snapshotter} from '../../source/storage/snapshotter.js';
 import {describeTree, type FixtureEntry, makeTar, streamOf, tempDir} from './storage-fixtures.js';
@@ -190,6 +190,26 @@ export const snapshotterSuite = (make: () => Snapshotter) => {
 		await withMount(snapshotter, containerDir, [], target, async root => {
 			t.deepEqual(fs.readdirSync(root), ['file']);
 		});
+	});
+
+	test(`${name}: what is mounted inside a lower dir is not part of the root, as with a --rootfs of /`, async t => {
+		const {base, lowers, containerDir, target} = await setup(t);
+		const mounted = path.join(base, 'mounted');
+		fs.mkdirSync(path.join(mounted, 'deep'), {recursive: true});
+		fs.writeFileSync(path.join(mounted, 'deep/file'), 'not in the layer');
+		const mountpoint = path.join(lowers[1], 'home/user');
+		bindMount(mounted, mountpoint);
+		t.teardown(() => {
+			unmount(mountpoint);
+		});
+		const snapshotter = make();
+		await snapshotter.prepare(containerDir, lowers);
+		await withMount(snapshotter, containerDir, lowers, target, async root => {
+			t.true(fs.statSync(path.join(root, 'home/user')).isDirectory());
+			t.deepEqual(fs.readdirSync(path.join(root, 'home/user')), []);
+		});
+		const names = await tarEntries(snapshotter.diff(containerDir, lowers).stream);
+		t.deepEqual(names, [], 'an unchanged root has an empty diff');
 	});
 
 	test(`${name}: withMount unmounts even when the work inside fails`, async t => {
