@@ -170,8 +170,8 @@ class Extractor {
 		const parent = path.posix.dirname(relative) === '.' ? '' : path.posix.dirname(relative);
 		if (base === OPAQUE_WHITEOUT) {
 			await this.writes.settle(parent);
-			const directory = await this.guard.parents(relative, header.path);
-			await this.opaque(path.dirname(directory), parent);
+			const marker = await this.guard.parents(relative, header.path);
+			await this.opaque(path.dirname(marker), parent);
 			return;
 		}
 
@@ -187,8 +187,9 @@ class Extractor {
 		const hidden = parent === '' ? name : `${parent}/${name}`;
 		await this.writes.settle(hidden);
 		if (this.format === 'flat') {
+			let file: string;
 			try {
-				await this.guard.parents(hidden, header.path, false);
+				file = await this.guard.parents(hidden, header.path, false);
 			} catch (error) {
 				if (isErrno(error, 'ENOENT')) {
 					return; // Nothing there to hide.
@@ -197,12 +198,18 @@ class Extractor {
 				throw error;
 			}
 
-			await this.removeTree(hidden);
+			if (await this.existing(hidden, file)) {
+				await this.removeTree(hidden);
+			}
+
 			return;
 		}
 
 		const file = await this.guard.parents(hidden, header.path);
-		await this.removeTree(hidden);
+		if (await this.existing(hidden, file)) {
+			await this.removeTree(hidden);
+		}
+
 		native().mknod(file, S_IFCHR, 0, 0);
 		native().lchown(file, header.uid, header.gid);
 		this.wrote(hidden, false);
@@ -274,7 +281,7 @@ class Extractor {
 		}
 	}
 
-	/** Owner, mode, xattrs and times for anything but a regular file (done on its descriptor). */
+	/** Owner, mode, xattrs and times by path, for anything but a regular file. */
 	private async attributes(file: string, header: TarHeader): Promise<void> {
 		native().lchown(file, header.uid, header.gid);
 		if (header.type !== 'symlink') {
