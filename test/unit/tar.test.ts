@@ -11,8 +11,8 @@ import {tarHeader} from '../../source/storage/tar-writer.js';
 import type {TarHeader} from '../../source/storage/tar-header.js';
 import {makeTar, streamOf, tempDir} from './storage-fixtures.js';
 
-const readAll = async (data: Buffer) => {
-	const reader = new TarReader(streamOf(data));
+const readAll = async (data: Buffer | AsyncIterable<Buffer>) => {
+	const reader = new TarReader(Buffer.isBuffer(data) ? streamOf(data) : data);
 	const entries: Array<TarHeader & {content: string}> = [];
 	for (let header = await reader.next(); header; header = await reader.next()) {
 		const chunks = [];
@@ -145,4 +145,15 @@ test('unsupported entry types are refused by name', async t => {
 
 	data.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
 	await t.throwsAsync(readAll(data), {code: 'INVALID_ARCHIVE', message: 'unsupported tar entry type `S` for `sparse`'});
+});
+
+test('an error of the source itself comes through as it is, gzipped or not', async t => {
+	const data = await makeTar([{path: 'file', body: 'x'.repeat(100_000)}]);
+	for (const input of [data, zlib.gzipSync(data)]) {
+		const failing = (async function * () {
+			yield input.subarray(0, 1000);
+			throw Object.assign(new Error('connection reset'), {code: 'ECONNRESET'});
+		})();
+		await t.throwsAsync(readAll(failing), {code: 'ECONNRESET'});
+	}
 });
