@@ -15,16 +15,9 @@ import type {Digest} from './blobs.js';
 import {closeFd, openFd, writeAllFd} from './fd.js';
 import {cleanEntryPath, RootGuard} from './safe-path.js';
 import {TarReader} from './tar-reader.js';
+import {OPAQUE_WHITEOUT, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX} from './whiteout.js';
 import {WriteQueue} from './write-queue.js';
 import type {TarHeader} from './tar-header.js';
-
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_WHITEOUT = '.wh..wh..opq';
-/** aufs bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`) that old Docker layers carry: skipped. */
-const WHITEOUT_META_PREFIX = '.wh..wh.';
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
-/** overlayfs's own attributes are never taken from a tar: they could redirect lookups. */
-export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 
 export type WhiteoutFormat =
 	/** A layer directory for overlayfs: whiteouts become char devices 0:0, opaque dirs get the xattr. */

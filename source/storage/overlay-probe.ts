@@ -8,7 +8,7 @@ import path from 'node:path';
 import {isErrno} from '../engine/errors.js';
 import {native, S_IFCHR} from '../native/addon.js';
 import {TEMP_PREFIX, tempName, writerAlive} from './atomic.js';
-import {OPAQUE_XATTR} from './extract.js';
+import {OPAQUE_XATTR} from './whiteout.js';
 import {mountOverlay, unmount} from './mounts.js';
 
 const probeLabel = 'overlay-probe';

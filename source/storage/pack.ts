@@ -14,9 +14,9 @@ import {BerthError, isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
 import {closeFd, openFd, readFd} from './fd.js';
 import {mountPointsBelow} from './mounts.js';
-import {OPAQUE_WHITEOUT, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, WHITEOUT_PREFIX} from './extract.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 import type {EntryType} from './tar-header.js';
+import {isOpaque, isWhiteout, OPAQUE_WHITEOUT, OVERLAY_XATTR_PREFIX, WHITEOUT_PREFIX} from './whiteout.js';
 
 export type PackFormat = 'overlay' | 'plain';
 
@@ -64,8 +64,6 @@ const typeOf = (stat: fs.Stats): EntryType | null => {
 
 	return null; // Sockets: no tar form, and no use outside the process that made them.
 };
-
-const isWhiteout = (stat: fs.Stats) => stat.isCharacterDevice() && stat.rdev === 0;
 
 const listXattrs = (file: string): string[] => {
 	try {
@@ -223,7 +221,7 @@ export class TreeWalker {
 		if (type === 'directory') {
 			header.path += '/';
 			yield {header};
-			if (this.format === 'overlay' && native().lgetxattr(file, OPAQUE_XATTR)?.toString() === 'y') {
+			if (this.format === 'overlay' && isOpaque(file)) {
 				yield {header: tarHeader({...base, mode: base.mode & 0o777, path: `${relative}/${OPAQUE_WHITEOUT}`, type: 'file'})};
 			}
 

@@ -12,11 +12,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {isErrno} from '../engine/errors.js';
-import {native} from '../native/addon.js';
-import {OPAQUE_XATTR, WHITEOUT_PREFIX} from './extract.js';
 import {mountPointsBelow} from './mounts.js';
 import {TreeWalker} from './pack.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
+import {isOpaque, isWhiteout, WHITEOUT_PREFIX} from './whiteout.js';
 
 /** A layer's directory, and where it is in the layer: a mount point there hides what is mounted. */
 type Source = {dir: string; relative: string; mountPoints: Set<string>};
@@ -25,20 +24,6 @@ type Source = {dir: string; relative: string; mountPoints: Set<string>};
 type LowerEntry = {stat: fs.Stats; sources: Source[]};
 
 const byName = (a: string, b: string) => (a < b ? -1 : (a > b ? 1 : 0));
-
-const isWhiteout = (stat: fs.Stats) => stat.isCharacterDevice() && stat.rdev === 0;
-
-const isOpaque = (dir: string) => {
-	try {
-		return native().lgetxattr(dir, OPAQUE_XATTR)?.toString() === 'y';
-	} catch (error) {
-		if (isErrno(error, 'ENOTSUP')) {
-			return false;
-		}
-
-		throw error;
-	}
-};
 
 const fileType = (stat: fs.Stats) => stat.mode & fs.constants.S_IFMT;
 
