@@ -263,6 +263,29 @@ export const applyPax = (header: TarHeader, records: Map<string, Buffer>): void 
 	}
 };
 
+const maxId = (2 ** 32) - 2; // (uid_t)-1 means "unchanged" to chown.
+
+/** Refuses values no filesystem could take, so a hostile header fails here and by name. */
+export const checkHeader = (header: TarHeader): void => {
+	const bad = (field: string, value: number) =>
+		new BerthError('INVALID_ARCHIVE', `tar entry \`${header.path}\` has an invalid ${field} (${value})`);
+	if (!Number.isSafeInteger(header.size) || header.size < 0) {
+		throw bad('size', header.size);
+	}
+
+	for (const field of ['uid', 'gid'] as const) {
+		if (!Number.isInteger(header[field]) || header[field] < 0 || header[field] > maxId) {
+			throw bad(field, header[field]);
+		}
+	}
+
+	for (const field of ['devmajor', 'devminor'] as const) {
+		if (!Number.isInteger(header[field]) || header[field] < 0 || header[field] > 0xffffffff) {
+			throw bad(field, header[field]);
+		}
+	}
+};
+
 // --- Writing ---
 
 const maxOctal = (length: number) => (8 ** (length - 1)) - 1;

@@ -9,7 +9,7 @@ import {pipeline, Readable} from 'node:stream';
 import zlib from 'node:zlib';
 import {BerthError} from '../engine/errors.js';
 import type {Digest} from './blobs.js';
-import {BLOCK, applyPax, parseHeader, parsePax, type TarHeader} from './tar-header.js';
+import {BLOCK, applyPax, checkHeader, parseHeader, parsePax, type TarHeader} from './tar-header.js';
 
 const truncated = () => new BerthError('INVALID_ARCHIVE', 'tar archive is truncated');
 
@@ -112,6 +112,7 @@ export class TarReader {
 					applyPax(header, pax);
 				}
 
+				checkHeader(header);
 				this.remaining = header.size;
 				this.padding = (BLOCK - (header.size % BLOCK)) % BLOCK;
 				return header;

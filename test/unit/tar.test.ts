@@ -157,3 +157,18 @@ test('an error of the source itself comes through as it is, gzipped or not', asy
 		await t.throwsAsync(readAll(failing), {code: 'ECONNRESET'});
 	}
 });
+
+test('a header with an impossible size or id is refused by name', async t => {
+	// A pax record of the same length as the xattr's replaces it: `uid=-5` and so on.
+	const record = 'SCHILY.xattr.user.a=b';
+	const pax = await makeTar([{path: 'bad', body: '', xattrs: new Map([['user.a', Buffer.from('b')]])}]);
+	for (const [replacement, message] of [
+		['uid=-5', 'tar entry `bad` has an invalid uid (-5)'],
+		['gid=4294967296', 'tar entry `bad` has an invalid gid (4294967296)'],
+		['size=-1', 'tar entry `bad` has an invalid size (-1)'],
+		['size=1.5', 'tar entry `bad` has an invalid size (1.5)'],
+	] as const) {
+		const data = Buffer.from(pax.toString('latin1').replace(record, replacement.padEnd(record.length, ' ')), 'latin1');
+		await t.throwsAsync(readAll(data), {code: 'INVALID_ARCHIVE', message});
+	}
+});
