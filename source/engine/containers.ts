@@ -467,30 +467,26 @@ export class Containers {
 	}
 
 	async pause(reference: string): Promise<Container> {
-		const container = await this.get(reference);
-		if (container.State.Status !== 'running') {
-			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not running`);
-		}
-
-		await this.store.withLock(container.Id, async () => {
-			await this.engine.cgroups().freeze(container.Id);
-			await this.store.writeState(container.Id, {...container.State, Status: 'paused', Paused: true});
-		});
-		await this.event('pause', container);
-		return container;
+		return this.setPaused(reference, true);
 	}
 
 	async unpause(reference: string): Promise<Container> {
+		return this.setPaused(reference, false);
+	}
+
+	/** Freezes or thaws every process of the container through its cgroup's freezer. */
+	private async setPaused(reference: string, paused: boolean): Promise<Container> {
 		const container = await this.get(reference);
-		if (container.State.Status !== 'paused') {
-			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not paused`);
+		if (container.State.Status !== (paused ? 'running' : 'paused')) {
+			throw new BerthError('INVALID_STATE', `container \`${reference}\` is not ${paused ? 'running' : 'paused'}`);
 		}
 
 		await this.store.withLock(container.Id, async () => {
-			await this.engine.cgroups().thaw(container.Id);
-			await this.store.writeState(container.Id, {...container.State, Status: 'running', Paused: false});
+			const cgroups = this.engine.cgroups();
+			await (paused ? cgroups.freeze(container.Id) : cgroups.thaw(container.Id));
+			await this.store.writeState(container.Id, {...container.State, Status: paused ? 'paused' : 'running', Paused: paused});
 		});
-		await this.event('unpause', container);
+		await this.event(paused ? 'pause' : 'unpause', container);
 		return container;
 	}
 
