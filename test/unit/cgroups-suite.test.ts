@@ -134,17 +134,16 @@ for (const makeFixture of fixtures) {
 		const fixture = setup(t);
 		await fixture.manager.create(id, {});
 		t.false(await fixture.manager.isFrozen(id));
-		const freezing = fixture.manager.freeze(id);
-		setTimeout(() => {
-			fixture.settleFreezer(id, true);
-		}, 50);
-		await freezing;
+		// The kernel settles a moment later; both must be over before the next step starts.
+		const settle = async (frozen: boolean, ms: number) => new Promise<void>(resolve => {
+			setTimeout(() => {
+				fixture.settleFreezer(id, frozen);
+				resolve();
+			}, ms);
+		});
+		await Promise.all([fixture.manager.freeze(id), settle(true, 50)]);
 		t.true(await fixture.manager.isFrozen(id));
-		const thawing = fixture.manager.thaw(id);
-		setTimeout(() => {
-			fixture.settleFreezer(id, false);
-		}, 20);
-		await thawing;
+		await Promise.all([fixture.manager.thaw(id), settle(false, 20)]);
 		t.false(await fixture.manager.isFrozen(id));
 	});
 
