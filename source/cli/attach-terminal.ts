@@ -6,6 +6,8 @@ import {getEngine} from './context.js';
 export type TerminalOptions = {
 	stdin: boolean;
 	detachKeys?: string;
+	/** Record the exit (and honour --rm) here, sparing the shim from starting berth to do it. */
+	cleanup?: boolean;
 };
 
 export const attachTerminal = async (container: Container, options: TerminalOptions): Promise<AttachResult> => {
@@ -18,6 +20,7 @@ export const attachTerminal = async (container: Container, options: TerminalOpti
 		return await attach({
 			socket: getEngine().containers.attachSocket(container),
 			stdin: options.stdin ? process.stdin : null,
+			cleanup: options.cleanup ? async () => getEngine().containers.cleanup(container.Id) : undefined,
 			stdout: process.stdout,
 			stderr: process.stderr,
 			detachKeys: parseDetachKeys(options.detachKeys ?? container.DetachKeys ?? defaultDetachKeys),

@@ -20,10 +20,8 @@ export const defineRun = (program: Command): void => {
 			}
 
 			const started = await engine.containers.start(container.Id, {waitAttach: true});
-			const result = await attachTerminal(started, {stdin: Boolean(flags.interactive), detachKeys: flags.detachKeys});
+			const result = await attachTerminal(started, {stdin: Boolean(flags.interactive), detachKeys: flags.detachKeys, cleanup: true});
 			if (result.kind === 'exited') {
-				// Record the exit (and honour --rm) now rather than when the shim gets round to it.
-				await engine.containers.cleanup(container.Id);
 				process.exitCode = result.code;
 			}
 		});

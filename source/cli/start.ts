@@ -20,9 +20,8 @@ export const defineStart = (program: Command): void => {
 				}
 
 				const container = await engine.containers.start(reference, {waitAttach: true});
-				const result = await attachTerminal(container, {stdin: Boolean(flags.interactive), detachKeys: flags.detachKeys});
+				const result = await attachTerminal(container, {stdin: Boolean(flags.interactive), detachKeys: flags.detachKeys, cleanup: true});
 				if (result.kind === 'exited') {
-					await engine.containers.cleanup(container.Id);
 					process.exitCode = result.code;
 				}
 			}

@@ -10,6 +10,7 @@ import {BerthError} from '../engine/errors.js';
 const FRAME_STDIN = 0;
 const FRAME_EOF = 1;
 const FRAME_RESIZE = 2;
+const FRAME_CLEANED = 3;
 const FRAME_STDOUT = 1;
 const FRAME_STDERR = 2;
 const FRAME_EXIT = 3;
@@ -103,6 +104,11 @@ export type AttachOptions = {
 	onResize?: (listener: () => void) => () => void;
 	/** Called once the socket is connected (a foreground run starts its container then). */
 	onConnect?: () => void;
+	/**
+	 * Run when the container has exited, before hanging up; the shim is then told it need not
+	 * run its own cleanup command (which would start another berth process).
+	 */
+	cleanup?: () => Promise<void>;
 };
 
 export type AttachResult = {kind: 'exited'; code: number} | {kind: 'detached'};
@@ -112,6 +118,7 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 	const reader = new FrameReader();
 	const matcher = new DetachMatcher(options.detachKeys);
 	let result: AttachResult | undefined;
+	let failure: unknown;
 	const cleanups: Array<() => void> = [];
 
 	const finish = (value: AttachResult) => {
@@ -165,7 +172,18 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 			} else if (type === FRAME_STDERR) {
 				options.stderr.write(payload);
 			} else if (type === FRAME_EXIT) {
-				finish({kind: 'exited', code: Number(payload.toString())});
+				const exited: AttachResult = {kind: 'exited', code: Number(payload.toString())};
+				if (options.cleanup) {
+					options.cleanup().then(() => {
+						socket.write(frame(FRAME_CLEANED, Buffer.alloc(0)));
+						finish(exited);
+					}, (error: unknown) => {
+						failure = error;
+						finish(exited);
+					});
+				} else {
+					finish(exited);
+				}
 			}
 		}
 	});
@@ -183,7 +201,9 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 			cleanup();
 		}
 
-		if (result) {
+		if (failure) {
+			reject(failure);
+		} else if (result) {
 			resolve(result);
 		} else {
 			reject(new BerthError('RUNTIME_FAILED', 'the container\'s shim closed the attach connection without an exit status'));

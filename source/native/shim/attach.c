@@ -85,7 +85,11 @@ void attach_broadcast(struct attach *a, int type, const void *data, size_t len)
 static void frame_done(struct attach *a, struct client *c)
 {
 	uint8_t type = c->header[0];
-	if (type == FRAME_EOF)
+	if (type == FRAME_CLEANED)
+		a->cleaned = true;
+	else if (a->finished)
+		; /* the container is gone: input and resizes have nowhere to go */
+	else if (type == FRAME_EOF)
 		a->ops->stdin_eof(a->ctx, c->fd);
 	else if (type == FRAME_RESIZE && c->payload_len == 4)
 		a->ops->resize(a->ctx, (c->payload[0] << 8) | c->payload[1], (c->payload[2] << 8) | c->payload[3]);
@@ -109,7 +113,7 @@ static void parse(struct attach *a, struct client *c, const char *p, size_t len)
 			continue;
 		}
 		size_t n = len < c->remaining ? len : c->remaining;
-		if (c->header[0] == FRAME_STDIN) {
+		if (c->header[0] == FRAME_STDIN && !a->finished) {
 			a->ops->stdin_data(a->ctx, c->fd, p, n);
 		} else if (c->header[0] == FRAME_RESIZE) {
 			for (size_t i = 0; i < n && c->payload_len < sizeof c->payload; i++)
@@ -152,17 +156,35 @@ void attach_reap(struct attach *a)
 	a->n = kept;
 }
 
+/* Reads what a client says after EXIT until it hangs up: it may answer CLEANED. */
+static void drain(struct attach *a, struct client *c)
+{
+	char buf[512];
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		parse(a, c, buf, (size_t) n);
+	}
+}
+
 void attach_finish(struct attach *a, int code)
 {
 	char text[16];
 	int len = snprintf(text, sizeof text, "%d", code);
+	a->finished = true;
 	for (size_t i = 0; i < a->n; i++) {
 		struct client *c = &a->clients[i];
 		/* The end of the output and the exit code matter: wait up to 2 s for the reader. */
 		struct timeval tv = {2, 0};
 		set_nonblock(c->fd, false);
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		attach_send(c, FRAME_EXIT, text, len);
+		if (!c->dead)
+			drain(a, c);
 		c->dead = true;
 	}
 	attach_reap(a);

@@ -39,6 +39,8 @@ struct attach {
 	size_t n;
 	const struct attach_ops *ops;
 	void *ctx;
+	/* EXIT was sent; a client answered it with CLEANED: it ran the cleanup itself */
+	bool finished, cleaned;
 };
 
 /* Accepts one pending connection; returns the new client's index or -1. */
@@ -49,7 +51,10 @@ void attach_flush(struct client *c);
 void attach_read(struct attach *a, struct client *c);
 /* Closes and forgets dead clients. */
 void attach_reap(struct attach *a);
-/* Sends EXIT with `code` to everyone (waiting a little for slow readers) and closes. */
+/*
+ * Sends EXIT with `code` to everyone (waiting a little for slow readers), reads their answers
+ * until they hang up, and closes.
+ */
 void attach_finish(struct attach *a, int code);
 
 #endif

@@ -390,6 +390,7 @@ int supervise(const struct conf *c, struct supervisor_fds *f)
 		close(f->listen_fd);
 		unlink(c->attach);
 	}
-	run_cleanup(c);
+	if (!s.attach.cleaned)
+		run_cleanup(c);
 	return 0;
 }

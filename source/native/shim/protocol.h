@@ -119,6 +119,9 @@
  *                until it disconnects; others' stdin is dropped)
  *     1 EOF      close the container's stdin (non-tty); with a tty, nothing
  *     2 RESIZE   payload 4 bytes: rows (u16 BE), cols (u16 BE); sets the pty's window size
+ *     3 CLEANED  sent after EXIT by a client that ran the cleanup itself (a foreground
+ *                `run`): the shim then skips its `cleanup` command. After EXIT the shim
+ *                reads each client's answer until it hangs up (2 s at most).
  *   shim -> client
  *     1 STDOUT   output (all of a tty's output is STDOUT)
  *     2 STDERR
@@ -141,6 +144,7 @@
 #define FRAME_STDIN 0
 #define FRAME_EOF 1
 #define FRAME_RESIZE 2
+#define FRAME_CLEANED 3
 #define FRAME_STDOUT 1
 #define FRAME_STDERR 2
 #define FRAME_EXIT 3
