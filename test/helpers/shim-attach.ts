@@ -4,6 +4,7 @@ import net from 'node:net';
 export const frameStdin = 0;
 export const frameEof = 1;
 export const frameResize = 2;
+export const frameCleaned = 3;
 export const frameStdout = 1;
 export const frameStderr = 2;
 export const frameExit = 3;
@@ -23,6 +24,8 @@ export class AttachClient {
 	exitCode?: number;
 	/** Resolves when the shim closes the connection. */
 	readonly closed: Promise<void>;
+	/** Answer EXIT with CLEANED, as a foreground `berth run` does after its own cleanup. */
+	answersCleaned = false;
 	private pending = Buffer.alloc(0);
 	private readonly waiters: Array<() => void> = [];
 
@@ -107,6 +110,12 @@ export class AttachClient {
 				this.stderr += payload;
 			} else if (type === frameExit) {
 				this.exitCode = Number(payload);
+				// As berth's own client does: answer (CLEANED, when it cleaned up), then hang up.
+				if (this.answersCleaned) {
+					this.write(frameCleaned);
+				}
+
+				this.socket.end();
 			}
 		}
 

@@ -561,6 +561,20 @@ test('cleanup runs after the exit file is written', async t => {
 	t.regex(fs.readFileSync(marker, 'utf8'), /^7 0 \d+\n$/);
 });
 
+test('a client that answers EXIT with CLEANED spares the cleanup command', async t => {
+	const marker = path.join(tempDir(t), 'cleaned');
+	const container = await startContainer(t, {
+		args: sh('exit 0'),
+		records: [['wait_attach', 1], ['cleanup', 'touch', marker]],
+	});
+	const client = await AttachClient.connect(container.files.attach);
+	client.answersCleaned = true;
+	await client.closed;
+	await container.wait();
+	t.is(client.exitCode, 0);
+	t.false(fs.existsSync(marker));
+});
+
 test('the CONF is checked: unknown keys and missing fields are errors', async t => {
 	const dir = tempDir(t);
 	const conf = path.join(dir, 'conf');
