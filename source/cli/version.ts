@@ -1,9 +1,11 @@
-import {createRequire} from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import type {Command} from 'commander';
+import {packageRoot} from '../engine/paths.js';
 import {print} from './context.js';
 
-export const version = (): string => (createRequire(import.meta.url)('../../../package.json') as {version: string}).version;
+export const version = (): string => (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version;
 
 export const defineVersion = (program: Command): void => {
 	program.command('version')

@@ -4,8 +4,8 @@
  * and `path`) when the call fails.
  */
 import {createRequire} from 'node:module';
-import {fileURLToPath} from 'node:url';
 import path from 'node:path';
+import {packageRoot} from '../engine/paths.js';
 
 export type Native = {
 	/** mknod(2): `mode` holds the file type bits (S_IFCHR, S_IFBLK, S_IFIFO) and permissions. */
@@ -39,13 +39,8 @@ export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The directory holding the compiled native parts; dist/ and source/ both sit two levels above. */
-export const nativeBuildDir = (): string => {
-	const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
-	return path.join(root, 'source/native/build/Release');
-};
+/** The directory holding the compiled native parts. */
+export const nativeBuildDir = (): string => path.join(packageRoot(), 'source/native/build/Release');
 
 let loaded: Native | undefined;
 

@@ -1,6 +1,6 @@
 /** The CONF records (source/native/shim/protocol.h) that start a container or exec in one. */
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {packageRoot} from '../engine/paths.js';
 import type {Container} from './container.js';
 import {capabilityMask} from './capabilities.js';
 import type {ConfRecord} from './shim.js';
@@ -18,11 +18,7 @@ const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc
 const rlimits: ConfRecord[] = [['rlimit', 'NOFILE', 1_048_576, 1_048_576]];
 
 /** Where the compiled CLI is, for the command the shim runs after its container exits. */
-export const cliEntry = (): string => {
-	const here = path.dirname(fileURLToPath(import.meta.url));
-	const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
-	return path.join(root, 'dist', 'cli.js');
-};
+export const cliEntry = (): string => path.join(packageRoot(), 'dist', 'cli.js');
 
 /** How the container's root is made: overlay layers, or a ready tree the shim binds. */
 export type RootfsSpec = {kind: 'overlay'; lower: string[]; upper: string; work: string} | {kind: 'bind'; dir: string};
