@@ -2,7 +2,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {MNT_DETACH, MS_BIND, native} from '../native/addon.js';
+import {MNT_DETACH, MS_BIND, MS_RDONLY, native} from '../native/addon.js';
 
 /** mount(2) data is one page; the kernel cuts longer option strings. */
 const maxMountData = 4095;
@@ -21,6 +21,16 @@ export const overlayOptions = (lower: readonly string[], upper: string, work: st
 
 export const mountOverlay = (lower: readonly string[], upper: string, work: string, target: string): void => {
 	native().mount('overlay', target, 'overlay', 0, overlayOptions(lower, upper, work));
+};
+
+/** A read-only overlay of `layers` (topmost first, at least two): a view with no upper or work dir. */
+export const mountOverlayReadOnly = (layers: readonly string[], target: string): void => {
+	const data = `lowerdir=${layers.map(dir => escapeOverlayPath(dir)).join(':')}`;
+	if (data.length > maxMountData) {
+		throw new BerthError('NOT_SUPPORTED', `cannot mount ${layers.length} layers in one overlay: the options exceed ${maxMountData} bytes`);
+	}
+
+	native().mount('overlay', target, 'overlay', MS_RDONLY, data);
 };
 
 export const bindMount = (source: string, target: string): void => {

@@ -17,12 +17,15 @@ import {mountPointsBelow} from './mounts.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 import type {EntryType} from './tar-header.js';
 import {isOpaque, isWhiteout, OPAQUE_WHITEOUT, OVERLAY_XATTR_PREFIX, WHITEOUT_PREFIX} from './whiteout.js';
+import type {Skip} from './changes.js';
 
 export type PackFormat = 'overlay' | 'plain';
 
 export type PackOptions = {
 	/** 'overlay' (default) reads `dir` as an overlay upper dir; 'plain' takes every file as it is. */
 	format?: PackFormat;
+	/** Entries left out, with everything below them. */
+	skip?: Skip;
 };
 
 /** Files are read in slices of this size, so a large file never sits whole in memory. */
@@ -171,7 +174,7 @@ export class TreeWalker {
 	private readonly inodes = new Map<string, string>();
 	private mountPoints?: Promise<Set<string>>;
 
-	constructor(private readonly root: string, private readonly format: PackFormat) {}
+	constructor(private readonly root: string, private readonly format: PackFormat, private readonly skip?: Skip) {}
 
 	async * directory(relative: string): AsyncGenerator<WriteEntry> {
 		const dir = relative === '' ? this.root : path.join(this.root, relative);
@@ -182,7 +185,7 @@ export class TreeWalker {
 			file: path.join(dir, name),
 			name: relative === '' ? name : `${relative}/${name}`,
 			stat: stats[index],
-		}));
+		})).filter(child => !this.skip?.(child.name, child.stat));
 		const prefetch = new Prefetch(children);
 		try {
 			for (const [index, {file, name, stat}] of children.entries()) {
@@ -276,5 +279,5 @@ export class TreeWalker {
 
 /** The tar of `dir`'s content (not `dir` itself), and its digest once the stream has ended. */
 export const packLayer = (dir: string, options: PackOptions = {}): TarOutput =>
-	writeTar(new TreeWalker(dir, options.format ?? 'overlay').directory(''));
+	writeTar(new TreeWalker(dir, options.format ?? 'overlay', options.skip).directory(''));
 

@@ -10,6 +10,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import {tarChanges, type Change, type Skip} from './changes.js';
 import {extractLayer} from './extract.js';
 import {bindMount, unmount} from './mounts.js';
 import {packLayer} from './pack.js';
@@ -42,14 +43,23 @@ export class CopySnapshotter implements Snapshotter {
 		bindMount(rootfsDir(containerDir), target);
 	}
 
+	async view(containerDir: string, lowers: readonly string[], target: string): Promise<void> {
+		await this.mount(containerDir, lowers, target);
+	}
+
 	async unmount(target: string): Promise<void> {
 		unmount(target);
 	}
 
-	diff(containerDir: string, lowers: readonly string[]): TarOutput {
+	diff(containerDir: string, lowers: readonly string[], skip?: Skip): TarOutput {
 		const preparedAt = fsp.stat(preparedMarker(containerDir)).then(stat => stat.ctimeMs);
 		preparedAt.catch(() => undefined); // Reported when the stream is read.
-		return diffTree(rootfsDir(containerDir), lowers, preparedAt);
+		return diffTree(rootfsDir(containerDir), lowers, preparedAt, skip);
+	}
+
+	/** Read from the diff itself: a copied root has no record of its changes but their comparison. */
+	async changes(containerDir: string, lowers: readonly string[], skip?: Skip): Promise<Change[]> {
+		return tarChanges(this.diff(containerDir, lowers, skip).stream, lowers);
 	}
 
 	async remove(containerDir: string): Promise<void> {

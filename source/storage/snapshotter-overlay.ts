@@ -5,7 +5,8 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {bindMount, mountOverlay, unmount} from './mounts.js';
+import {upperChanges, type Change, type Skip} from './changes.js';
+import {bindMount, mountOverlay, mountOverlayReadOnly, unmount} from './mounts.js';
 import {packLayer} from './pack.js';
 import type {RootfsMount, Snapshotter} from './snapshotter.js';
 import type {TarOutput} from './tar-writer.js';
@@ -38,12 +39,26 @@ export class OverlaySnapshotter implements Snapshotter {
 		}
 	}
 
+	/** The upper dir as the topmost lower: overlayfs then applies its whiteouts like any layer's. */
+	async view(containerDir: string, lowers: readonly string[], target: string): Promise<void> {
+		const upper = path.join(containerDir, 'upper');
+		if (lowers.length === 0) {
+			bindMount(upper, target);
+		} else {
+			mountOverlayReadOnly([upper, ...lowers], target);
+		}
+	}
+
 	async unmount(target: string): Promise<void> {
 		unmount(target);
 	}
 
-	diff(containerDir: string): TarOutput {
-		return packLayer(path.join(containerDir, 'upper'), {format: 'overlay'});
+	diff(containerDir: string, _lowers: readonly string[], skip?: Skip): TarOutput {
+		return packLayer(path.join(containerDir, 'upper'), {format: 'overlay', skip});
+	}
+
+	async changes(containerDir: string, lowers: readonly string[], skip?: Skip): Promise<Change[]> {
+		return upperChanges(path.join(containerDir, 'upper'), lowers, skip);
 	}
 
 	async remove(containerDir: string): Promise<void> {

@@ -14,15 +14,19 @@
  *    the shim does the mount itself, inside the container's mount namespace, so a crashed
  *    engine never leaves mounts on the host. The container directory may have been renamed
  *    since prepare (the engine prepares in a temporary directory), hence computed anew.
- *  - mount(containerDir, lowers, target) / unmount(target) give a brief host-side view of the
- *    merged root of a stopped container (export, cp). Use `withMount`, which always unmounts.
- *  - diff(containerDir, lowers) streams the container's changes as a layer tar (OCI whiteouts),
- *    for commit. The container must not be running.
+ *  - mount(containerDir, lowers, target) / unmount(target) give a brief host-side, writable
+ *    view of the merged root of a stopped container (cp into it). Use `withMount`, which
+ *    always unmounts. view(...) mounts it read-only and is safe while the container runs: it
+ *    neither takes its upper dir as one nor uses its work dir (export, cp out of it).
+ *  - diff(containerDir, lowers, skip) streams the container's changes as a layer tar (OCI
+ *    whiteouts), for commit; changes(...) lists them by path, for `berth diff`. `skip` leaves
+ *    out what the runtime put there (mount points). A running container must be paused.
  *  - remove(containerDir) deletes what prepare made; it is harmless on a half-prepared or
  *    already removed container.
  *
  * Which one a store uses is chosen once (snapshotter-select.ts) and recorded per container.
  */
+import type {Change, Skip} from './changes.js';
 import type {TarOutput} from './tar-writer.js';
 
 export type SnapshotterName = 'overlay' | 'copy';
@@ -37,8 +41,10 @@ export type Snapshotter = {
 	prepare(containerDir: string, lowers: readonly string[]): Promise<RootfsMount>;
 	rootfs(containerDir: string, lowers: readonly string[]): RootfsMount;
 	mount(containerDir: string, lowers: readonly string[], target: string): Promise<void>;
+	view(containerDir: string, lowers: readonly string[], target: string): Promise<void>;
 	unmount(target: string): Promise<void>;
-	diff(containerDir: string, lowers: readonly string[]): TarOutput;
+	diff(containerDir: string, lowers: readonly string[], skip?: Skip): TarOutput;
+	changes(containerDir: string, lowers: readonly string[], skip?: Skip): Promise<Change[]>;
 	remove(containerDir: string): Promise<void>;
 };
 

@@ -15,6 +15,7 @@ import {isErrno} from '../engine/errors.js';
 import {mountPointsBelow} from './mounts.js';
 import {TreeWalker} from './pack.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
+import type {Skip} from './changes.js';
 import {isOpaque, isWhiteout, WHITEOUT_PREFIX} from './whiteout.js';
 
 /** A layer's directory, and where it is in the layer: a mount point there hides what is mounted. */
@@ -104,8 +105,8 @@ const sameFile = (lower: fs.Stats, upper: fs.Stats, preparedAt: number) =>
 class TreeDiff {
 	private readonly walker: TreeWalker;
 
-	constructor(private readonly root: string, private readonly preparedAt: number) {
-		this.walker = new TreeWalker(root, 'plain');
+	constructor(private readonly root: string, private readonly preparedAt: number, private readonly skip?: Skip) {
+		this.walker = new TreeWalker(root, 'plain', skip);
 	}
 
 	async * directory(relative: string, sources: readonly Source[]): AsyncGenerator<WriteEntry> {
@@ -119,6 +120,10 @@ class TreeDiff {
 			const file = path.join(dir, name);
 			const upper = stats.get(name);
 			const below = lower.get(name);
+			if (upper && this.skip?.(child, upper)) {
+				continue;
+			}
+
 			if (upper === undefined) {
 				const whiteout = relative === '' ? WHITEOUT_PREFIX + name : `${relative}/${WHITEOUT_PREFIX}${name}`;
 				yield {header: tarHeader({path: whiteout, type: 'file', mode: 0o644})};
@@ -152,8 +157,8 @@ class TreeDiff {
  * The layer tar of what changed in `root` since it was made from `lowers` (topmost first) at
  * `preparedAt` (ms since the epoch, compared with ctimes).
  */
-export const diffTree = (root: string, lowers: readonly string[], preparedAt: number | Promise<number>): TarOutput =>
+export const diffTree = (root: string, lowers: readonly string[], preparedAt: number | Promise<number>, skip?: Skip): TarOutput =>
 	writeTar((async function * () {
 		const sources = await Promise.all(lowers.map(async dir => ({dir, relative: '', mountPoints: await mountPointsBelow(dir)})));
-		yield * new TreeDiff(root, await preparedAt).directory('', sources);
+		yield * new TreeDiff(root, await preparedAt, skip).directory('', sources);
 	})());
