@@ -13,6 +13,7 @@ import type {CgroupManager} from '../runtime/cgroups/manager.js';
 import {EventLog} from './events.js';
 import {defaultRoots, type Roots} from './paths.js';
 import {Containers} from './containers.js';
+import {ContainerFiles} from './files.js';
 import {Images} from './images.js';
 
 export class Engine {
@@ -24,6 +25,7 @@ export class Engine {
 	readonly events: EventLog;
 	readonly containers: Containers;
 	readonly images: Images;
+	readonly files: ContainerFiles;
 	private snapshotterPromise?: Promise<Snapshotter>;
 	private cgroupManager?: CgroupManager;
 
@@ -36,6 +38,7 @@ export class Engine {
 		this.events = new EventLog(roots.root);
 		this.containers = new Containers(this);
 		this.images = new Images(this);
+		this.files = new ContainerFiles(this);
 	}
 
 	/** Overlay where the kernel and filesystem allow it, else copies (BERTH_STORAGE_DRIVER picks one). */

@@ -1,10 +1,52 @@
-/** Images as the front ends see them: looked up, listed, imported, unpacked for containers. */
+/**
+ * Images as the front ends see them: looked up, listed, tagged, removed, imported, committed,
+ * saved and loaded, and unpacked for containers.
+ *
+ * Removal keeps what containers stand on: an image any container uses is refused without
+ * `force`, and even forced, the unpacked layers a container's root is made of stay until no
+ * container uses them (the next `image prune` collects them).
+ */
 import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
-import type {Image} from '../image/store.js';
+import {BerthError} from './errors.js';
+import {commitContainer, type CommitOptions} from './commit.js';
+import type {Garbage, Image} from '../image/store.js';
 import {importTarball, type ImportOptions} from '../image/import.js';
+import type {History} from '../image/oci.js';
+import {loadArchive} from '../image/load.js';
+import {saveArchive} from '../image/save.js';
+import type {Digest} from '../storage/blobs.js';
 import {chainIds} from '../storage/layers.js';
-import {familiar} from '../image/reference.js';
+import type {TarOutput} from '../storage/tar-writer.js';
+import {familiar, formatReference, normalizeReference} from '../image/reference.js';
+
+export type Removed = {
+	/** Names removed, as Docker prints them. */
+	untagged: string[];
+	/** The image id when the image itself went, then the unpacked layers deleted with it. */
+	deleted: Digest[];
+	/** Bytes of blobs and layers freed. */
+	reclaimed: number;
+};
+
+export type HistoryRow = {
+	/** The image's id on its newest row; undefined (Docker's <missing>) below. */
+	id?: Digest;
+	created?: string;
+	createdBy: string;
+	size: number;
+	comment: string;
+};
+
+export type Loaded = {id: Digest; references: string[]};
+
+const referenceKey = (name: string): string | undefined => {
+	try {
+		return formatReference(normalizeReference(name));
+	} catch {
+		return undefined;
+	}
+};
 
 export class Images {
 	constructor(private readonly engine: Engine) {}
@@ -35,26 +77,175 @@ export class Images {
 	async import(source: Readable, options: ImportOptions): Promise<string> {
 		await this.engine.sweep();
 		const id = await importTarball(this.engine.imageStore, source, options);
-		await this.engine.events.record('image', 'import', id, options.reference ? {name: options.reference} : {});
+		await this.event('import', id, options.reference);
 		return id;
+	}
+
+	async commit(container: string, options: CommitOptions): Promise<Digest> {
+		return commitContainer(this.engine, container, options);
+	}
+
+	async tag(source: string, target: string): Promise<void> {
+		const image = await this.get(source);
+		await this.engine.imageStore.tag(target, image.manifestDigest);
+		await this.event('tag', image.id, target);
+	}
+
+	/**
+	 * `rmi`: a name of an image that has others is only untagged; otherwise the image goes,
+	 * with its blobs and unpacked layers that no other image uses. An id with several names,
+	 * or an image a container uses, needs `force`; one a running container uses stays.
+	 */
+	async remove(nameOrId: string, options: {force?: boolean} = {}): Promise<Removed> {
+		const image = await this.get(nameOrId);
+		const key = referenceKey(nameOrId);
+		const byName = key !== undefined && image.references.includes(key);
+		if (byName && image.references.length > 1) {
+			return this.untag(image, [key]);
+		}
+
+		if (!byName && image.references.length > 1 && !options.force) {
+			throw new BerthError('IMAGE_IN_USE', `image \`${nameOrId}\` has ${image.references.length} names: remove them one by one or use --force`);
+		}
+
+		const users = (await this.engine.containers.list({all: true})).filter(container => container.Image === image.id);
+		const running = users.find(container => container.State.Running);
+		if (running || (users.length > 0 && (!options.force || image.references.length === 0))) {
+			const user = running ?? users[0]!;
+			throw new BerthError('IMAGE_IN_USE', `image \`${nameOrId}\` is used by ${running ? 'running ' : ''}container \`${user.Id.slice(0, 12)}\`${running || options.force ? '' : ': remove it first or use --force'}`);
+		}
+
+		// As Docker: forced, an image a stopped container uses loses its names and stays, dangling.
+		return users.length > 0 ? this.untag(image, image.references) : this.delete(image.id);
+	}
+
+	/** `image prune`: dangling images (all unused ones with `all`) and unpacked layers no image uses. */
+	async prune(options: {all?: boolean} = {}): Promise<Removed[]> {
+		const used = new Set((await this.engine.containers.list({all: true})).map(container => container.Image));
+		const doomed = (await this.list()).filter(image => !used.has(image.id) && (options.all || image.references.length === 0));
+		const removed: Removed[] = [];
+		for (const id of new Set(doomed.map(image => image.id))) {
+			try {
+				removed.push(await this.delete(id));
+			} catch (error) {
+				// Removed by another process meanwhile.
+				if (!(error instanceof BerthError && error.code === 'NO_SUCH_IMAGE')) {
+					throw error;
+				}
+			}
+		}
+
+		const referenced = new Set((await this.list()).flatMap(image => chainIds(image.layers)));
+		const orphans = (await this.engine.layerStore.list()).filter(chain => !referenced.has(chain));
+		const freed = await this.release({references: [], blobs: [], chainIds: orphans});
+		if (freed.deleted.length > 0) {
+			removed.push({untagged: [], ...freed});
+		}
+
+		return removed;
+	}
+
+	/** The image's history, newest first, each step with the size of the layer it made. */
+	async history(nameOrId: string): Promise<HistoryRow[]> {
+		const image = await this.get(nameOrId);
+		const history: History[] = image.config.history ?? image.layers.map(() => ({}));
+		let layer = 0;
+		const rows = history.map(entry => {
+			const size = entry.empty_layer ? 0 : image.manifest.layers[layer++]?.size ?? 0;
+			return {created: entry.created, createdBy: entry.created_by ?? '', size, comment: entry.comment ?? ''};
+		}).reverse();
+		return rows.map((row, index) => index === 0 ? {id: image.id, ...row} : row);
+	}
+
+	/** The images as one archive (OCI layout and Docker's manifest.json), streamed. */
+	async save(names: string[]): Promise<TarOutput> {
+		const images = [];
+		for (const name of names) {
+			images.push({image: await this.get(name), name});
+		}
+
+		const archive = saveArchive(this.engine.blobs, images);
+		for (const {image, name} of images) {
+			await this.event('save', image.id, name);
+		}
+
+		return archive;
+	}
+
+	/** Loads every image of a `save` archive (Docker's, podman's or a plain OCI layout), all or none. */
+	async load(source: Readable): Promise<Loaded[]> {
+		await this.engine.sweep();
+		const loaded = await loadArchive(this.engine.imageStore, source);
+		for (const {id, references} of loaded) {
+			await this.event('load', id, references[0]);
+		}
+
+		return loaded;
 	}
 
 	/** The image as `docker image inspect` shows it. */
 	async inspect(nameOrId: string): Promise<Record<string, unknown>> {
 		const image = await this.get(nameOrId);
 		const {config} = image;
+		const snapshotter = await this.engine.snapshotter();
 		return {
 			Id: image.id,
 			RepoTags: image.references.filter(reference => !reference.includes('@')).map(reference => familiar(reference)),
 			RepoDigests: image.references.filter(reference => reference.includes('@')).map(reference => familiar(reference)),
+			Parent: '',
+			Comment: config.history?.at(-1)?.comment ?? '',
 			Created: image.created ?? config.created ?? '',
+			DockerVersion: '',
 			Author: config.author ?? '',
 			Config: config.config ?? {},
 			Architecture: config.architecture,
+			...(config.variant ? {Variant: config.variant} : {}),
 			Os: config.os,
 			Size: image.size,
+			GraphDriver: {Name: snapshotter.name, Data: null},
 			RootFS: {Type: 'layers', Layers: image.layers},
 			Metadata: {LastTagTime: ''},
 		};
+	}
+
+	private async untag(image: Image, references: string[]): Promise<Removed> {
+		for (const reference of references) {
+			await this.engine.imageStore.untag(reference);
+			await this.event('untag', image.id, reference);
+		}
+
+		return {untagged: references.map(reference => familiar(reference)), deleted: [], reclaimed: 0};
+	}
+
+	/** Forgets the image and deletes what only it used, except layers a container stands on. */
+	private async delete(id: Digest): Promise<Removed> {
+		let freed = {deleted: [] as Digest[], reclaimed: 0};
+		const garbage = await this.engine.imageStore.remove(id, async garbage => {
+			freed = await this.release(garbage);
+		});
+		await this.event('delete', id);
+		return {untagged: garbage.references.map(reference => familiar(reference)), deleted: [id, ...freed.deleted], reclaimed: freed.reclaimed};
+	}
+
+	/** Deletes the blobs and unpacked layers given, but no layer a container's root is made of. */
+	private async release(garbage: Garbage): Promise<{deleted: Digest[]; reclaimed: number}> {
+		const {blobs, layerStore, containerStore} = this.engine;
+		const inUse = new Set((await containerStore.list()).flatMap(container => container.Rootfs.lowers));
+		let reclaimed = 0;
+		for (const digest of garbage.blobs) {
+			reclaimed += await blobs.size(digest).catch(() => 0);
+			await blobs.remove(digest);
+		}
+
+		const deleted = garbage.chainIds.filter(chain => !inUse.has(layerStore.dir(chain)));
+		for (const chain of deleted) {
+			await layerStore.remove(chain);
+		}
+
+		return {deleted, reclaimed};
+	}
+
+	private async event(action: string, id: string, name?: string): Promise<void> {
+		await this.engine.events.record('image', action, id, name ? {name} : {});
 	}
 }

@@ -126,14 +126,7 @@ export class ImageStore {
 
 	/** Records a manifest without a name (a dangling image, until tagged). Returns the image id. */
 	async addImage(manifest: Descriptor): Promise<Digest> {
-		return this.update(async state => {
-			const {config} = await this.checkComplete(manifest.digest);
-			if (!Object.values(state.references).includes(manifest.digest) && !state.untagged.includes(manifest.digest)) {
-				state.untagged.push(manifest.digest);
-			}
-
-			return config.digest;
-		});
+		return (await this.record([{manifest: manifest.digest, references: []}]))[0]!;
 	}
 
 	/**
@@ -141,17 +134,50 @@ export class ImageStore {
 	 * name. Returns the id of the image tagged.
 	 */
 	async tag(reference: string, manifest: Digest): Promise<Digest> {
-		const key = formatReference(normalizeReference(reference));
+		return (await this.record([{manifest, references: [reference]}]))[0]!;
+	}
+
+	/**
+	 * Records manifests with their names (none: dangling) in one write of images.json, so that
+	 * a load of several images records all of them or none. Returns their ids.
+	 */
+	async record(images: Array<{manifest: Digest; references: string[]}>): Promise<Digest[]> {
+		const named = images.map(({manifest, references}) => ({manifest, keys: references.map(reference => formatReference(normalizeReference(reference)))}));
 		return this.update(async state => {
-			const {config} = await this.checkComplete(manifest);
-			const previous = state.references[key];
-			state.references[key] = manifest;
-			state.untagged = state.untagged.filter(digest => digest !== manifest);
-			if (previous && previous !== manifest && referencesTo(state, previous).length === 0) {
-				state.untagged.push(previous);
+			const ids: Digest[] = [];
+			for (const {manifest, keys} of named) {
+				const {config} = await this.checkComplete(manifest);
+				ids.push(config.digest);
+				for (const key of keys) {
+					const previous = state.references[key];
+					state.references[key] = manifest;
+					if (previous && previous !== manifest && referencesTo(state, previous).length === 0) {
+						state.untagged.push(previous);
+					}
+				}
+
+				const tagged = Object.values(state.references).includes(manifest);
+				state.untagged = state.untagged.filter(digest => digest !== manifest);
+				if (!tagged) {
+					state.untagged.push(manifest);
+				}
 			}
 
-			return config.digest;
+			return ids;
+		});
+	}
+
+	/**
+	 * Deletes those of `digests` that no image uses, under the lock: the blobs a failed load
+	 * stored. A concurrent load of the same blob that has not recorded its image yet then fails
+	 * with a clear error, and succeeds when run again.
+	 */
+	async removeUnused(digests: Digest[]): Promise<void> {
+		await withLock(this.lockFile, async () => {
+			const used = new Set((await this.loadAll(await this.read())).flatMap(image => blobsOf(image)));
+			for (const digest of digests.filter(digest => !used.has(digest))) {
+				await this.blobs.remove(digest);
+			}
 		});
 	}
 
