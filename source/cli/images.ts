@@ -1,5 +1,5 @@
 import type {Command} from 'commander';
-import {familiarName, parseReference} from '../image/reference.js';
+import {familiarName, parseReference, type Reference} from '../image/reference.js';
 import type {Image} from '../image/store.js';
 import {shortId} from '../runtime/names.js';
 import {getEngine} from './context.js';
@@ -29,11 +29,15 @@ const rows = (image: Image, truncate: boolean) => {
 	});
 };
 
-export const defineImages = (program: Command): void => {
-	program.command('images')
+/** `images busybox` lists every tag of the repository, `images busybox:1` that tag only. */
+const matches = (row: {Repository: string; Tag: string}, wanted: Reference): boolean =>
+	row.Repository === familiarName(wanted) && (wanted.tag === undefined || row.Tag === wanted.tag);
+
+export const defineImages = (program: Command, name = 'images'): void => {
+	program.command(name)
 		.description('List images')
-		.argument('[repository]', 'only images of this repository')
-		.option('-a, --all', 'show all images, untagged ones too')
+		.argument('[repository]', 'only images of this repository (REPOSITORY[:TAG])')
+		.option('-a, --all', 'show intermediate images too (berth keeps none apart)')
 		.option('-q, --quiet', 'only show image ids')
 		.option('--no-trunc', 'do not truncate output')
 		.option('--digests', 'show digests')
@@ -44,8 +48,7 @@ export const defineImages = (program: Command): void => {
 			const all = images
 				.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''))
 				.flatMap(image => rows(image, truncate))
-				.filter(row => flags.all || row.Repository !== '<none>')
-				.filter(row => repository === undefined || row.Repository === familiarName(parseReference(repository)));
+				.filter(row => repository === undefined || matches(row, parseReference(repository)));
 			if (flags.quiet) {
 				process.stdout.write([...new Set(all.map(row => row.ID))].map(id => `${id}\n`).join(''));
 			} else if (flags.format) {

@@ -7,22 +7,31 @@
 import {Command, CommanderError} from 'commander';
 import {BerthError} from '../engine/errors.js';
 import {defineAttach} from './attach.js';
+import {defineCommit} from './commit.js';
 import {defineContainer} from './container.js';
+import {defineCp} from './cp.js';
 import {defineCreate} from './create.js';
+import {defineDiff} from './diff.js';
 import {defineEvents} from './events.js';
 import {defineExec} from './exec.js';
+import {defineExport} from './export.js';
+import {defineHistory} from './history.js';
 import {defineImage} from './image.js';
 import {defineImages} from './images.js';
 import {defineImport} from './import.js';
 import {defineInfo} from './info.js';
 import {defineInspect} from './inspect.js';
+import {defineLoad} from './load.js';
 import {defineLifecycle} from './lifecycle.js';
 import {defineLogs} from './logs.js';
 import {definePs} from './ps.js';
 import {defineRename} from './rename.js';
+import {defineRmi} from './rmi.js';
 import {defineRun} from './run.js';
+import {defineSave} from './save.js';
 import {defineStart} from './start.js';
 import {defineStats} from './stats.js';
+import {defineTag} from './tag.js';
 import {defineTop} from './top.js';
 import {defineVersion, version} from './version.js';
 
@@ -36,6 +45,7 @@ export const program = (): Command => {
 	for (const define of [
 		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs,
 		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImage, defineImages, defineImport,
+		defineCommit, defineDiff, defineExport, defineCp, defineTag, defineRmi, defineHistory, defineSave, defineLoad,
 		defineEvents, defineInfo, defineVersion,
 	]) {
 		define(berth);
