@@ -22,6 +22,7 @@ export type ErrorCode =
 	| 'COMMAND_NOT_FOUND'
 	| 'COMMAND_NOT_EXECUTABLE'
 	| 'PERMISSION_DENIED'
+	| 'DISK_FULL'
 	| 'REGISTRY_UNAUTHORIZED'
 	| 'REGISTRY_DENIED'
 	| 'REGISTRY_NOT_FOUND'
@@ -55,3 +56,12 @@ export const isBerthError = (error: unknown): error is BerthError => error insta
 /** True for a Node system error with the given errno code (ENOENT, EEXIST, ...). */
 export const isErrno = (error: unknown, code: string): boolean =>
 	typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+
+/** A full disk is the user's to fix, not a bug: one line that says what could not be written. */
+export const withDiskFull = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+	try {
+		return await run();
+	} catch (error) {
+		throw isErrno(error, 'ENOSPC') ? new BerthError('DISK_FULL', `no space left on the device to ${what}`, {cause: error}) : error;
+	}
+};

@@ -8,7 +8,7 @@
  */
 import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
-import {BerthError} from './errors.js';
+import {BerthError, withDiskFull} from './errors.js';
 import {commitContainer, type CommitOptions} from './commit.js';
 import type {Garbage, Image} from '../image/store.js';
 import {importTarball, type ImportOptions} from '../image/import.js';
@@ -76,13 +76,13 @@ export class Images {
 
 	async import(source: Readable, options: ImportOptions): Promise<string> {
 		await this.engine.sweep();
-		const id = await importTarball(this.engine.imageStore, source, options);
+		const id = await withDiskFull('import the image', async () => importTarball(this.engine.imageStore, source, options));
 		await this.event('import', id, options.reference);
 		return id;
 	}
 
 	async commit(container: string, options: CommitOptions): Promise<Digest> {
-		return commitContainer(this.engine, container, options);
+		return withDiskFull('commit the container', async () => commitContainer(this.engine, container, options));
 	}
 
 	async tag(source: string, target: string): Promise<void> {
@@ -175,7 +175,7 @@ export class Images {
 	/** Loads every image of a `save` archive (Docker's, podman's or a plain OCI layout), all or none. */
 	async load(source: Readable): Promise<Loaded[]> {
 		await this.engine.sweep();
-		const loaded = await loadArchive(this.engine.imageStore, source);
+		const loaded = await withDiskFull('load the images', async () => loadArchive(this.engine.imageStore, source));
 		for (const {id, references} of loaded) {
 			await this.event('load', id, references[0]);
 		}
