@@ -8,6 +8,8 @@
  * meanwhile would leave a file half in the layer. The pause is recorded in its state first,
  * so a commit killed while it holds the container leaves it shown as paused, not hung.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
 import {BerthError} from './errors.js';
@@ -33,7 +35,19 @@ export type CommitOptions = {
 /** Files berth-shim makes empty in a container's root to bind its own on: not the container's changes. */
 const bindTargets = new Set(['etc/hosts', 'etc/hostname', 'etc/resolv.conf']);
 
-export const runtimeFiles: Skip = (relative, stat) => stat.isFile() && stat.size === 0 && bindTargets.has(relative);
+const isBindTarget = (relative: string, stat: fs.Stats) => stat.isFile() && stat.size === 0 && bindTargets.has(relative);
+
+/**
+ * The bind targets, and /etc when they are all an overlay upper dir holds of it: it is there
+ * only because they were made in it.
+ */
+export const runtimeFiles: Skip = (relative, stat, file) => {
+	if (relative !== 'etc' || !stat.isDirectory()) {
+		return isBindTarget(relative, stat);
+	}
+
+	return fs.readdirSync(file).every(name => isBindTarget(`etc/${name}`, fs.lstatSync(path.join(file, name))));
+};
 
 /** The diff id of a tar with no entries: Docker records such a layer as an empty history entry. */
 const emptyLayer = sha256(Buffer.alloc(1024));
@@ -55,7 +69,7 @@ const imageDefaults = (config: Config, base: ContainerConfig): ContainerConfig =
 };
 
 /** Stores the layer tar and returns it as a manifest layer; undefined when it holds no entry. */
-const storeLayer = async (engine: Engine, tar: {stream: Readable; digest: () => Digest}): Promise<{blob: Descriptor; diffId: Digest} | undefined> => {
+export const storeLayer = async (engine: Engine, tar: {stream: Readable; digest: () => Digest}): Promise<{blob: Descriptor; diffId: Digest} | undefined> => {
 	const blob = await engine.blobs.ingest(tar.stream);
 	const diffId = tar.digest();
 	return diffId === emptyLayer ? undefined : {blob: {mediaType: MediaType.ociLayer, ...blob}, diffId};

@@ -18,7 +18,7 @@ import {isOpaque, isWhiteout, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX} from './whi
 export type Change = {kind: 'A' | 'C' | 'D'; path: string};
 
 /** Entries of a container's root that are not its own changes (the mount points its runtime made). */
-export type Skip = (relative: string, stat: fs.Stats) => boolean;
+export type Skip = (relative: string, stat: fs.Stats, file: string) => boolean;
 
 const byName = (a: string, b: string) => (a < b ? -1 : (a > b ? 1 : 0));
 
@@ -63,7 +63,7 @@ export const upperChanges = async (upper: string, lowers: readonly string[], ski
 		for (const [index, name] of names.entries()) {
 			const child = relative === '' ? name : `${relative}/${name}`;
 			const stat = stats[index]!;
-			if (skip?.(child, stat)) {
+			if (skip?.(child, stat, path.join(dir, name))) {
 				continue;
 			}
 

@@ -185,7 +185,7 @@ export class TreeWalker {
 			file: path.join(dir, name),
 			name: relative === '' ? name : `${relative}/${name}`,
 			stat: stats[index],
-		})).filter(child => !this.skip?.(child.name, child.stat));
+		})).filter(child => !this.skip?.(child.name, child.stat, child.file));
 		const prefetch = new Prefetch(children);
 		try {
 			for (const [index, {file, name, stat}] of children.entries()) {
