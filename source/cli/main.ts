@@ -7,6 +7,7 @@
 import {Command, CommanderError} from 'commander';
 import {BerthError} from '../engine/errors.js';
 import {defineAttach} from './attach.js';
+import {defineBuild} from './build.js';
 import {defineCommit} from './commit.js';
 import {defineContainer} from './container.js';
 import {defineCp} from './cp.js';
@@ -45,7 +46,7 @@ export const program = (): Command => {
 	for (const define of [
 		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs,
 		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImage, defineImages, defineImport,
-		defineCommit, defineDiff, defineExport, defineCp, defineTag, defineRmi, defineHistory, defineSave, defineLoad,
+		defineBuild, defineCommit, defineDiff, defineExport, defineCp, defineTag, defineRmi, defineHistory, defineSave, defineLoad,
 		defineEvents, defineInfo, defineVersion,
 	]) {
 		define(berth);

@@ -16,6 +16,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {BerthError, isErrno} from './errors.js';
 import type {Engine} from './engine.js';
+import type {Image} from '../image/store.js';
 import {createdState, type Container, type ContainerRecord, type State} from '../runtime/container.js';
 import {newId, randomName, validName} from '../runtime/names.js';
 import {containerSpec, type ImageRunConfig, type RunOptions} from '../runtime/spec.js';
@@ -161,9 +162,10 @@ export class Containers {
 		return !alive(state.ShimPid, state.ShimStartTime);
 	}
 
-	async create(options: RunOptions): Promise<Container> {
+	/** `base` is the image when it is already at hand (a build step's, which images.json does not list). */
+	async create(options: RunOptions, base?: Image): Promise<Container> {
 		await this.engine.sweep();
-		const {image, lowers, runConfig} = await this.resolveRoot(options);
+		const {image, lowers, runConfig} = await this.resolveRoot(options, base);
 		const id = newId();
 		const spec = containerSpec(id, options, runConfig);
 		const snapshotter = await this.engine.snapshotter();
@@ -202,7 +204,7 @@ export class Containers {
 	}
 
 	/** The read-only layers a new container stands on: the image's (unpacked now if need be) or a --rootfs dir. */
-	private async resolveRoot(options: RunOptions): Promise<{image: string; lowers: string[]; runConfig: ImageRunConfig}> {
+	private async resolveRoot(options: RunOptions, base?: Image): Promise<{image: string; lowers: string[]; runConfig: ImageRunConfig}> {
 		if (options.rootfs) {
 			const dir = path.resolve(options.image);
 			const stat = await fsp.stat(dir).catch(() => undefined);
@@ -213,7 +215,7 @@ export class Containers {
 			return {image: '', lowers: [dir], runConfig: {}};
 		}
 
-		const image = await this.engine.images.get(options.image);
+		const image = base ?? await this.engine.images.get(options.image);
 		const lowers = await this.engine.images.unpack(image);
 		return {image: image.id, lowers, runConfig: image.config.config ?? {}};
 	}

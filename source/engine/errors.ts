@@ -35,6 +35,7 @@ export type ErrorCode =
 const exitCodes: Partial<Record<ErrorCode, number>> = {
 	COMMAND_NOT_EXECUTABLE: 126,
 	COMMAND_NOT_FOUND: 127,
+	BUILD_FAILED: 1,
 };
 
 export class BerthError extends Error {

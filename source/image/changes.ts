@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
 import type {ContainerConfig} from './oci.js';
-import {envLookup, expandWord, splitWords} from './shell-words.js';
+import {envLookup, expandWord, splitWords, type Lookup} from './shell-words.js';
 
 const invalid = (message: string): BerthError => new BerthError('INVALID_ARGUMENT', message);
 
 /** The exec form `["a", "b"]` as given; anything else is the shell form, run by the image's shell. */
-const commandLine = (instruction: string, rest: string, config: ContainerConfig): string[] => {
+export const commandLine = (instruction: string, rest: string, config: ContainerConfig): string[] => {
 	if (rest.startsWith('[')) {
 		let parsed: unknown;
 		try {
@@ -35,8 +35,7 @@ const commandLine = (instruction: string, rest: string, config: ContainerConfig)
 };
 
 /** `NAME=value ...`, or the legacy `NAME value with spaces` when the first word has no `=`. */
-const namedValues = (instruction: string, rest: string, config: ContainerConfig): Array<[string, string]> => {
-	const lookup = envLookup(config.Env);
+const namedValues = (instruction: string, rest: string, lookup: Lookup): Array<[string, string]> => {
 	const expand = (word: string) => expandWord(word, lookup);
 	const words = splitWords(rest);
 	let pairs: Array<[string, string]>;
@@ -121,8 +120,11 @@ const checkSignal = (signal: string): string => {
 	return signal;
 };
 
-/** Returns a copy of `base` with `changes` applied. */
-export const applyChanges = (base: ContainerConfig, changes: readonly string[]): ContainerConfig => {
+/**
+ * Returns a copy of `base` with `changes` applied. `variables` are seen by the expansion where
+ * the environment has no such name (a build's ARGs).
+ */
+export const applyChanges = (base: ContainerConfig, changes: readonly string[], variables?: Lookup): ContainerConfig => {
 	const config = structuredClone(base);
 	let cmdSet = false;
 	for (const change of changes) {
@@ -137,7 +139,8 @@ export const applyChanges = (base: ContainerConfig, changes: readonly string[]):
 			throw invalid(`\`${instruction}\` requires at least one argument`);
 		}
 
-		const expand = (word: string) => expandWord(word, envLookup(config.Env));
+		const lookup: Lookup = name => envLookup(config.Env)(name) ?? variables?.(name);
+		const expand = (word: string) => expandWord(word, lookup);
 		switch (instruction) {
 			case 'CMD': {
 				config.Cmd = commandLine(instruction, rest, config);
@@ -156,7 +159,7 @@ export const applyChanges = (base: ContainerConfig, changes: readonly string[]):
 			}
 
 			case 'ENV': {
-				for (const [name, value] of namedValues(instruction, rest, config)) {
+				for (const [name, value] of namedValues(instruction, rest, lookup)) {
 					setEnv(config, name, value);
 				}
 
@@ -164,7 +167,7 @@ export const applyChanges = (base: ContainerConfig, changes: readonly string[]):
 			}
 
 			case 'LABEL': {
-				config.Labels = {...config.Labels, ...Object.fromEntries(namedValues(instruction, rest, config))};
+				config.Labels = {...config.Labels, ...Object.fromEntries(namedValues(instruction, rest, lookup))};
 				break;
 			}
 

@@ -1,0 +1,133 @@
+/**
+ * A build as Docker's classic builder runs it: the ARGs before the first FROM, then every
+ * stage in order up to the target, each from its base image (an image in the store, an
+ * earlier stage, or scratch). Steps are counted across the whole file, as `Step N/M` shows.
+ * The result is recorded in images.json, under the tags if any, only once every step has
+ * succeeded: a failed build tags nothing.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type {BuildEvent, BuildOptions} from '../engine/build.js';
+import type {Engine} from '../engine/engine.js';
+import {BerthError, isErrno} from '../engine/errors.js';
+import {familiar, formatReference, normalizeReference} from '../image/reference.js';
+import {expandWord} from '../image/shell-words.js';
+import type {Image} from '../image/store.js';
+import type {Digest} from '../storage/blobs.js';
+import {BuildCache} from './cache.js';
+import {parseDockerfile, type Dockerfile, type Instruction, type Stage} from './dockerfile.js';
+import {sweepSnapshots} from './snapshot.js';
+import {SourceTree} from './sources.js';
+import {StageBuilder} from './stage.js';
+import {BuildArgs} from './variables.js';
+
+const readDockerfile = async (options: BuildOptions): Promise<string> => {
+	if (options.dockerfileText !== undefined) {
+		return options.dockerfileText;
+	}
+
+	const file = options.dockerfile ?? path.join(options.context ?? '.', 'Dockerfile');
+	try {
+		return await fsp.readFile(file, 'utf8');
+	} catch (error) {
+		if (isErrno(error, 'ENOENT') || isErrno(error, 'EISDIR')) {
+			throw new BerthError('NO_SUCH_FILE', `cannot read the Dockerfile \`${file}\``, {cause: error});
+		}
+
+		throw error;
+	}
+};
+
+/** The stages to build: all of them, or up to the target (by name or index). */
+const stagesUpTo = (dockerfile: Dockerfile, target: string | undefined): Stage[] => {
+	if (target === undefined) {
+		return dockerfile.stages;
+	}
+
+	const index = dockerfile.stages.findIndex((stage, at) => stage.name === target.toLowerCase() || String(at) === target);
+	if (index === -1) {
+		throw new BerthError('INVALID_ARGUMENT', `target stage \`${target}\` could not be found`);
+	}
+
+	return dockerfile.stages.slice(0, index + 1);
+};
+
+/** Runs each instruction as step N of M, naming the step in any error it ends with. */
+class StepCounter {
+	private done = 0;
+
+	constructor(private readonly total: number, private readonly emit: (event: BuildEvent) => void) {}
+
+	async run(instruction: Instruction, fn: () => Promise<void>): Promise<void> {
+		const step = ++this.done;
+		this.emit({type: 'step', step, total: this.total, text: instruction.text});
+		try {
+			await fn();
+		} catch (error) {
+			if (error instanceof BerthError) {
+				throw new BerthError(error.code, `step ${step}/${this.total} \`${instruction.text}\`: ${error.message}`, {cause: error});
+			}
+
+			throw error;
+		}
+	}
+}
+
+export const build = async (engine: Engine, options: BuildOptions, emit: (event: BuildEvent) => void): Promise<Digest> => {
+	const tags = (options.tags ?? []).map(tag => formatReference(normalizeReference(tag)));
+	const dockerfile = parseDockerfile(await readDockerfile(options));
+	const stages = stagesUpTo(dockerfile, options.target);
+	const total = dockerfile.globalArgs.length + stages.reduce((sum, stage) => sum + 1 + stage.instructions.length, 0);
+	const steps = new StepCounter(total, emit);
+	const args = new BuildArgs(options.buildArgs ?? new Map());
+	for (const instruction of dockerfile.globalArgs) {
+		await steps.run(instruction, async () => args.declareGlobal(instruction));
+	}
+
+	await sweepSnapshots(engine);
+	const context = options.context === undefined ? undefined : await SourceTree.context(options.context);
+	const built: Array<Image | undefined> = [];
+	const stageImage = (name: string): Image | undefined => {
+		const index = stages.findIndex((stage, at) => stage.name === name.toLowerCase() || String(at) === name);
+		return index >= 0 && index < built.length ? built[index] : undefined;
+	};
+
+	const shared = {engine, cache: new BuildCache(engine.roots.root), emit, context, stageImage, noCache: Boolean(options.noCache), network: options.network};
+	let stage: StageBuilder | undefined;
+	for (const {base, from, instructions} of stages) {
+		await steps.run(from, async () => {
+			const name = expandWord(base, args.globalLookup);
+			const image = name.toLowerCase() === 'scratch' ? undefined : stageImage(name) ?? await engine.images.get(name);
+			if (image) {
+				emit({type: 'image', id: image.id});
+			}
+
+			stage = new StageBuilder(shared, args.stage(), image);
+			await stage.runTriggers();
+		});
+		for (const instruction of instructions) {
+			await steps.run(instruction, async () => stage!.step(instruction));
+		}
+
+		built.push(stage!.result);
+	}
+
+	const result = stage?.result;
+	if (!result) {
+		throw new BerthError('BUILD_FAILED', 'no image was made: the Dockerfile has nothing but FROM scratch');
+	}
+
+	// Untagged, the result is recorded as a dangling image, as Docker leaves it.
+	await engine.imageStore.record([{manifest: result.manifestDigest, references: tags}]);
+	emit({type: 'built', id: result.id});
+	for (const tag of tags) {
+		emit({type: 'tagged', reference: familiar(tag)});
+	}
+
+	const unused = args.unused();
+	if (unused.length > 0) {
+		emit({type: 'warning', message: `One or more build-args [${unused.join(' ')}] were not consumed`});
+	}
+
+	return result.id;
+};

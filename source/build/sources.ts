@@ -1,0 +1,177 @@
+/**
+ * Where COPY and ADD read from: the build context (with .dockerignore's exclusions applied,
+ * by Docker's rules through @balena/dockerignore) or an earlier stage's files. A source is a
+ * path or a glob (Go's filepath.Match: `*`, `?` and `[...]` within one path component),
+ * relative to the tree's root; one that climbs out of it is refused, and symlinks on the way
+ * to it are followed without leaving it.
+ */
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import dockerignore, {type Ignore} from '@balena/dockerignore';
+import {BerthError, isErrno} from '../engine/errors.js';
+import {relativeInside, resolveInRoot} from './scoped-path.js';
+
+export type Source = {
+	/** Its path on the host. */
+	file: string;
+	/** Its path relative to what it was found under. */
+	name: string;
+	stat: fs.Stats;
+};
+
+/** The package is CommonJS and its types say `export default`: imported, it is the function itself. */
+const ignore = dockerignore as unknown as typeof dockerignore.default;
+
+const hasGlob = (pattern: string) => /[*?[]/.test(pattern);
+
+const escapeRegExp = (text: string) => text.replaceAll(/[.+^${}()|\\/]/g, '\\$&');
+
+/** Go's filepath.Match as a regular expression over a whole relative path. */
+export const globRegExp = (pattern: string): RegExp => {
+	let source = '';
+	for (let i = 0; i < pattern.length; i++) {
+		const ch = pattern[i]!;
+		if (ch === '*') {
+			source += '[^/]*';
+		} else if (ch === '?') {
+			source += '[^/]';
+		} else if (ch === '\\' && i + 1 < pattern.length) {
+			source += escapeRegExp(pattern[++i]!);
+		} else if (ch === '[') {
+			const end = pattern.indexOf(']', i + 2);
+			if (end === -1) {
+				throw new BerthError('INVALID_ARGUMENT', `invalid pattern \`${pattern}\`: unclosed \`[\``);
+			}
+
+			// Go's classes read as JavaScript's: ranges, and `^` to negate.
+			source += `[${pattern.slice(i + 1, end)}]`;
+			i = end;
+		} else {
+			source += escapeRegExp(ch);
+		}
+	}
+
+	return new RegExp(`^${source}$`);
+};
+
+export class SourceTree {
+	private readonly reincludes: boolean;
+
+	/** `what` names the tree in errors: "build context", "stage `builder`". */
+	constructor(readonly root: string, readonly what: string, private readonly ignored?: Ignore, patterns: readonly string[] = []) {
+		this.reincludes = patterns.some(pattern => pattern.trim().startsWith('!'));
+	}
+
+	/** The build context in `dir`, with its .dockerignore. */
+	static async context(dir: string): Promise<SourceTree> {
+		const text = await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch((error: unknown) => {
+			if (isErrno(error, 'ENOENT')) {
+				return '';
+			}
+
+			throw error;
+		});
+		const patterns = text.split('\n').map(line => line.trim()).filter(line => line !== '' && !line.startsWith('#'));
+		return new SourceTree(dir, 'build context', ignore().add(patterns), patterns);
+	}
+
+	/** What a COPY source names: one entry, or every entry a glob matches (an error when there is none). */
+	async match(pattern: string): Promise<Source[]> {
+		const relative = relativeInside(pattern, this.what);
+		if (!hasGlob(relative)) {
+			const file = await resolveInRoot(this.root, relative);
+			const stat = await fsp.lstat(file).catch((error: unknown) => {
+				if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) {
+					return undefined;
+				}
+
+				throw error;
+			});
+			if (!stat || (relative !== '' && this.isIgnored(relative))) {
+				throw this.notFound(pattern);
+			}
+
+			return [{file, name: relative, stat}];
+		}
+
+		const regexp = globRegExp(relative);
+		const depth = relative.split('/').length;
+		const found = (await this.walk('', depth)).filter(source => regexp.test(source.name));
+		if (found.length === 0) {
+			throw this.notFound(pattern);
+		}
+
+		return found;
+	}
+
+	/** Everything below a directory source, parents first, named relative to it. */
+	async below(source: Source): Promise<Source[]> {
+		const entries = await this.walk(source.name, Number.POSITIVE_INFINITY, source.file);
+		const prefix = source.name === '' ? 0 : source.name.length + 1;
+		return entries.map(entry => ({...entry, name: entry.name.slice(prefix)}));
+	}
+
+	/**
+	 * The entries under `relative` (at `file` on the host), sorted, down to `depth` levels;
+	 * excluded ones left out, and excluded directories skipped whole unless a `!` pattern may
+	 * bring something inside them back.
+	 */
+	private async walk(relative: string, depth: number, file = path.join(this.root, relative)): Promise<Source[]> {
+		if (depth <= 0) {
+			return [];
+		}
+
+		const names = (await fsp.readdir(file)).sort();
+		const found: Source[] = [];
+		for (const name of names) {
+			const entry: Source = {
+				file: path.join(file, name),
+				name: relative === '' ? name : `${relative}/${name}`,
+				stat: await fsp.lstat(path.join(file, name)),
+			};
+			const excluded = this.isIgnored(entry.name);
+			if (!excluded) {
+				found.push(entry);
+			}
+
+			if (entry.stat.isDirectory() && (!excluded || this.reincludes)) {
+				found.push(...await this.walk(entry.name, depth - 1, entry.file));
+			}
+		}
+
+		return found;
+	}
+
+	private isIgnored(relative: string): boolean {
+		return this.ignored?.ignores(relative) ?? false;
+	}
+
+	private notFound(pattern: string): BerthError {
+		const excluded = this.ignored ? ' or excluded by .dockerignore' : '';
+		return new BerthError('NO_SUCH_FILE', `\`${pattern}\`: no such file in the ${this.what}${excluded}`);
+	}
+}
+
+/**
+ * A digest of what the sources hold — names, types, modes, link targets and file contents,
+ * not times or owners — so that a COPY of unchanged files is a cache hit.
+ */
+export const contentDigest = async (entries: readonly Source[]): Promise<string> => {
+	const hash = createHash('sha256');
+	for (const {file, name, stat} of entries) {
+		hash.update(`${name}\0${stat.mode}\0${stat.size}\0`);
+		if (stat.isSymbolicLink()) {
+			hash.update(await fsp.readlink(file));
+		} else if (stat.isFile()) {
+			for await (const chunk of fs.createReadStream(file)) {
+				hash.update(chunk as Buffer);
+			}
+		}
+
+		hash.update('\0');
+	}
+
+	return hash.digest('hex');
+};
