@@ -5,7 +5,7 @@ import {getEngine} from './context.js';
 import {ago, humanSize, table} from './format.js';
 import {formatAll} from './template.js';
 
-type Flags = {noTrunc?: boolean; quiet?: boolean; human?: boolean; format?: string};
+type Flags = {trunc?: boolean; quiet?: boolean; human?: boolean; format?: string};
 
 /** Docker cuts CREATED BY at 45 characters. */
 const cut = (text: string, truncate: boolean) => truncate && text.length > 45 ? `${text.slice(0, 44)}…` : text;
@@ -19,7 +19,7 @@ export const defineHistory = (program: Command, name = 'history'): void => {
 		.option('-H, --human [bool]', 'sizes and dates in human-readable form (default true)', parseBoolean)
 		.option('--format <template>', 'format the output with a Go template')
 		.action(async (image: string, flags: Flags) => {
-			const truncate = flags.noTrunc !== false;
+			const truncate = flags.trunc !== false;
 			const human = flags.human !== false;
 			const rows = (await getEngine().images.history(image)).map(row => ({
 				ID: row.id ? (truncate ? shortId(row.id) : row.id) : '<missing>',

@@ -33,7 +33,7 @@ export const defineImage = (program: Command): void => {
 			const removed = await getEngine().images.prune({all: flags.all});
 			const lines = removed.flatMap(each => removedLines(each)).map(line => line.replace(/^\w+/, word => word.toLowerCase()));
 			if (lines.length > 0) {
-				print(['Deleted Images:', ...lines, ''].join('\n'));
+				print(['Deleted Images:', ...lines, '', ''].join('\n'));
 			}
 
 			print(`Total reclaimed space: ${humanSize(removed.reduce((sum, each) => sum + each.reclaimed, 0))}`);

@@ -6,7 +6,7 @@ import {getEngine} from './context.js';
 import {ago, humanSize, table} from './format.js';
 import {formatAll} from './template.js';
 
-type Flags = {all?: boolean; quiet?: boolean; noTrunc?: boolean; digests?: boolean; format?: string};
+type Flags = {all?: boolean; quiet?: boolean; trunc?: boolean; digests?: boolean; format?: string};
 
 /** One row per tag, as `docker images` lists them; an untagged image is <none>:<none>. */
 const rows = (image: Image, truncate: boolean) => {
@@ -43,7 +43,7 @@ export const defineImages = (program: Command, name = 'images'): void => {
 		.option('--digests', 'show digests')
 		.option('--format <template>', 'format the output with a Go template')
 		.action(async (repository: string | undefined, flags: Flags) => {
-			const truncate = flags.noTrunc !== false;
+			const truncate = flags.trunc !== false;
 			const images = await getEngine().images.list();
 			const all = images
 				.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''))

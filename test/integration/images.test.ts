@@ -55,3 +55,14 @@ test('an image inspect has Docker\'s shape', async t => {
 	t.true(image.Size > 1_000_000);
 	t.is(image.Os, 'linux');
 });
+
+test.serial('images shows dangling images as <none>, filters by REPOSITORY[:TAG], and --digests, --no-trunc, --format', async t => {
+	const dangling = (await berth(roots, ['import', busyboxTarball()])).stdout.trim();
+	await berth(roots, ['import', busyboxTarball(), 'filtered:a']);
+	await berth(roots, ['tag', 'filtered:a', 'filtered:b']);
+	t.regex((await berth(roots, ['images'])).stdout, new RegExp(`\n<none>\\s+<none>\\s+${dangling.slice(7, 19)}\\s`));
+	t.is((await berth(roots, ['images', '--format', '{{.Repository}}:{{.Tag}}', 'filtered'])).stdout.split('\n').sort().join(' '), ' filtered:a filtered:b');
+	t.is((await berth(roots, ['images', '--format', '{{.Tag}}', 'filtered:b'])).stdout, 'b\n');
+	t.regex((await berth(roots, ['images', '--digests', 'filtered:a'])).stdout, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE\nfiltered\s+a\s+<none>\s+[a-f\d]{12}\s/);
+	t.regex((await berth(roots, ['image', 'ls', '-q', '--no-trunc', 'filtered:a'])).stdout, /^sha256:[a-f\d]{64}\n$/);
+});

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {berth, busyboxTarball, destroyRoots, makeRoots, testImage, type Roots} from '../helpers/berth.js';
+
+// Every test has its own store: they count blobs and layers.
+const roots: Roots[] = [];
+const fresh = async () => {
+	const made = makeRoots();
+	roots.push(made);
+	await berth(made, ['import', busyboxTarball(), testImage]);
+	return made;
+};
+
+test.after.always(() => {
+	for (const each of roots) {
+		destroyRoots(each);
+	}
+});
+
+const count = (dir: string) => fs.existsSync(dir) ? fs.readdirSync(dir).filter(name => !name.startsWith('.')).length : 0;
+
+test('rmi of one of two names only untags; of the last name deletes the image, its blobs and layers', async t => {
+	const store = await fresh();
+	await berth(store, ['run', '--rm', testImage, 'true']);
+	await berth(store, ['tag', testImage, 'second']);
+	t.is((await berth(store, ['rmi', 'second'])).stdout, 'Untagged: second:latest\n');
+	t.is(count(path.join(store.root, 'layers')), 1);
+	const id = (await berth(store, ['image', 'inspect', '--format', '{{.Id}}', testImage])).stdout.trim();
+	const result = await berth(store, ['rmi', testImage]);
+	t.is(result.code, 0, result.stderr);
+	t.regex(result.stdout, new RegExp(`^Untagged: ${testImage}\nDeleted: ${id}\nDeleted: sha256:[a-f\\d]{64}\n$`));
+	t.is(count(path.join(store.root, 'blobs/sha256')), 0);
+	t.is(count(path.join(store.root, 'layers')), 0);
+	t.is((await berth(store, ['images', '-q'])).stdout, '');
+});
+
+test('two images sharing a layer: rmi of one keeps the layer for the other', async t => {
+	const store = await fresh();
+	await berth(store, ['run', '--name', 'child', testImage, 'sh', '-c', 'echo x > /x']);
+	await berth(store, ['commit', 'child', 'child-image']);
+	await berth(store, ['rm', 'child']);
+	t.is((await berth(store, ['rmi', testImage])).code, 0);
+	t.is((await berth(store, ['run', '--rm', 'child-image', 'cat', '/x'])).stdout, 'x\n');
+});
+
+test('an image a container uses is refused without -f; with -f it loses its name and stays for the container', async t => {
+	const store = await fresh();
+	await berth(store, ['create', '--name', 'user', testImage, 'echo', 'still runs']);
+	const refused = await berth(store, ['rmi', testImage]);
+	t.is(refused.code, 125);
+	t.regex(refused.stderr, /^berth: image `busybox-test:latest` is used by container `[a-f\d]{12}`: remove it first or use --force\n$/);
+	const forced = await berth(store, ['image', 'rm', '-f', testImage]);
+	t.is(forced.stdout, `Untagged: ${testImage}\n`);
+	t.is((await berth(store, ['start', '-a', 'user'])).stdout, 'still runs\n');
+	t.regex((await berth(store, ['images'])).stdout, /\n<none>\s+<none>\s+[a-f\d]{12}/);
+});
+
+test('an image a running container uses is refused even with -f; an id with two names needs -f', async t => {
+	const store = await fresh();
+	const id = (await berth(store, ['run', '-d', testImage, 'sleep', '1000'])).stdout.trim();
+	const refused = await berth(store, ['rmi', '-f', testImage]);
+	t.regex(refused.stderr, /is used by running container/);
+	await berth(store, ['rm', '-f', id]);
+	await berth(store, ['tag', testImage, 'other']);
+	const image = (await berth(store, ['images', '-q'])).stdout.trim();
+	t.regex((await berth(store, ['rmi', image])).stderr, /has 2 names/);
+	const forced = await berth(store, ['rmi', '-f', image]);
+	t.regex(forced.stdout, /^Untagged: busybox-test:latest\nUntagged: other:latest\nDeleted: sha256:/);
+});
+
+test('rmi of several names goes on past one that fails, exit status 1', async t => {
+	const store = await fresh();
+	await berth(store, ['tag', testImage, 'a']);
+	const result = await berth(store, ['rmi', 'a', 'no-such-image', testImage]);
+	t.is(result.code, 1);
+	t.is(result.stderr, 'berth: no such image: `no-such-image`\n');
+	t.regex(result.stdout, /^Untagged: a:latest\nUntagged: busybox-test:latest\nDeleted: /);
+});
