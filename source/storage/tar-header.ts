@@ -76,7 +76,8 @@ const readNumber = (block: Buffer, offset: number, length: number): number => {
 	}
 
 	if (!/^[0-7]+$/.test(text)) {
-		throw invalid(`invalid number \`${text}\` in tar header`);
+		// Escaped: a foreign file's bytes may hold newlines, and the error is one line.
+		throw invalid(`invalid number \`${JSON.stringify(text).slice(1, -1)}\` in tar header`);
 	}
 
 	return Number.parseInt(text, 8);

@@ -6,6 +6,16 @@ const packages = {
 	'busybox-static': '/bin/busybox',
 	tmux: '/usr/bin/tmux',
 	nftables: '/usr/sbin/nft',
+	// What berth saves must open in the OCI tools (save.test.ts; skopeo is listed below too).
+	umoci: '/usr/bin/umoci',
+	iptables: '/usr/sbin/iptables',
+	iproute2: '/usr/sbin/ip',
+	curl: '/usr/bin/curl',
+	// The registry tests: distribution 2.8, htpasswd for its basic auth, skopeo to check what berth pushed.
+	'docker-registry': '/usr/bin/docker-registry',
+	'apache2-utils': '/usr/bin/htpasswd',
+	skopeo: '/usr/bin/skopeo',
+	openssl: '/usr/bin/openssl',
 };
 
 const missing = Object.entries(packages).filter(([, file]) => !fs.existsSync(file)).map(([name]) => name);
