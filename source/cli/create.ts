@@ -1,5 +1,5 @@
 import type {Command} from 'commander';
-import {addRunFlags, runOptions, type RunFlags} from './run-flags.js';
+import {addRunFlags, pullFirst, runOptions, type RunFlags} from './run-flags.js';
 import {getEngine, print} from './context.js';
 
 export const defineCreate = (program: Command): void => {
@@ -9,6 +9,7 @@ export const defineCreate = (program: Command): void => {
 		.argument('[command...]', 'command and arguments, replacing the image\'s CMD'))
 		.passThroughOptions()
 		.action(async (image: string, command: string[], flags: RunFlags) => {
+			await pullFirst(image, flags);
 			const container = await getEngine().containers.create(runOptions(image, command, flags));
 			print(container.Id);
 		});

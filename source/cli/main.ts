@@ -24,8 +24,12 @@ import {defineInfo} from './info.js';
 import {defineInspect} from './inspect.js';
 import {defineLoad} from './load.js';
 import {defineLifecycle} from './lifecycle.js';
+import {defineLogin} from './login.js';
+import {defineLogout} from './logout.js';
 import {defineLogs} from './logs.js';
 import {definePs} from './ps.js';
+import {definePull} from './pull.js';
+import {definePush} from './push.js';
 import {defineRename} from './rename.js';
 import {defineRmi} from './rmi.js';
 import {defineRun} from './run.js';
@@ -47,7 +51,7 @@ export const program = (): Command => {
 		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs,
 		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImage, defineImages, defineImport,
 		defineBuild, defineCommit, defineDiff, defineExport, defineCp, defineTag, defineRmi, defineHistory, defineSave, defineLoad,
-		defineEvents, defineInfo, defineVersion,
+		definePull, definePush, defineLogin, defineLogout, defineEvents, defineInfo, defineVersion,
 	]) {
 		define(berth);
 	}

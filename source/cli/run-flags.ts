@@ -2,7 +2,18 @@
 import type {Command} from 'commander';
 import type {RunOptions} from '../runtime/spec.js';
 import {parseBytes, parseCpus, parseInteger} from '../runtime/units.js';
-import {collect} from './context.js';
+import {BerthError} from '../engine/errors.js';
+import {pullPolicies, type PullPolicy} from '../engine/registry.js';
+import {collect, getEngine} from './context.js';
+import {progressPrinter} from './progress.js';
+
+const parsePullPolicy = (value: string): PullPolicy => {
+	if (!pullPolicies.includes(value as PullPolicy)) {
+		throw new BerthError('INVALID_ARGUMENT', `invalid pull policy \`${value}\`: expected ${pullPolicies.join(', ')}`);
+	}
+
+	return value as PullPolicy;
+};
 
 export const addRunFlags = (command: Command): Command => command
 	// -h is --hostname here, as in Docker.
@@ -33,6 +44,7 @@ export const addRunFlags = (command: Command): Command => command
 	.option('-l, --label <key=value>', 'set a label', collect)
 	.option('--stop-signal <signal>', 'signal to stop the container (default SIGTERM)')
 	.option('--network <mode>', 'network: none or host', 'none')
+	.option('--pull <policy>', 'pull the image first: missing (when it is not here), always or never', parsePullPolicy, 'missing')
 	.option('--rootfs', 'the first argument is a directory to use as the container\'s root (read-only, with a throwaway layer above)');
 
 export type RunFlags = {
@@ -63,6 +75,14 @@ export type RunFlags = {
 	stopSignal?: string;
 	network?: string;
 	rootfs?: boolean;
+	pull?: PullPolicy;
+};
+
+/** Pulls the image as --pull says, drawing the progress on stderr as Docker does before a run. */
+export const pullFirst = async (image: string, flags: RunFlags): Promise<void> => {
+	if (!flags.rootfs) {
+		await getEngine().registry.prepare(image, flags.pull ?? 'missing', {onProgress: progressPrinter(process.stderr)});
+	}
 };
 
 export const runOptions = (image: string, command: string[], flags: RunFlags): RunOptions => ({

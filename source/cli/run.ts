@@ -1,5 +1,5 @@
 import type {Command} from 'commander';
-import {addRunFlags, runOptions, type RunFlags} from './run-flags.js';
+import {addRunFlags, pullFirst, runOptions, type RunFlags} from './run-flags.js';
 import {attachTerminal} from './attach-terminal.js';
 import {getEngine, print} from './context.js';
 
@@ -12,6 +12,7 @@ export const defineRun = (program: Command): void => {
 		.passThroughOptions()
 		.action(async (image: string, command: string[], flags: RunFlags & {detach?: boolean}) => {
 			const engine = getEngine();
+			await pullFirst(image, flags);
 			const container = await engine.containers.create(runOptions(image, command, flags));
 			if (flags.detach) {
 				await engine.containers.start(container.Id);

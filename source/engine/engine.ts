@@ -15,6 +15,7 @@ import {defaultRoots, type Roots} from './paths.js';
 import {Containers} from './containers.js';
 import {ContainerFiles} from './files.js';
 import {Images} from './images.js';
+import {Registry} from './registry.js';
 
 export class Engine {
 	readonly roots: Roots;
@@ -25,6 +26,7 @@ export class Engine {
 	readonly events: EventLog;
 	readonly containers: Containers;
 	readonly images: Images;
+	readonly registry: Registry;
 	readonly files: ContainerFiles;
 	private snapshotterPromise?: Promise<Snapshotter>;
 	private cgroupManager?: CgroupManager;
@@ -38,6 +40,7 @@ export class Engine {
 		this.events = new EventLog(roots.root);
 		this.containers = new Containers(this);
 		this.images = new Images(this);
+		this.registry = new Registry(this);
 		this.files = new ContainerFiles(this);
 	}
 

@@ -118,7 +118,7 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 	const reader = new FrameReader();
 	const matcher = new DetachMatcher(options.detachKeys);
 	let result: AttachResult | undefined;
-	let failure: unknown;
+	let cleaning: Promise<void> | undefined;
 	const cleanups: Array<() => void> = [];
 
 	const finish = (value: AttachResult) => {
@@ -173,13 +173,12 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 				options.stderr.write(payload);
 			} else if (type === FRAME_EXIT) {
 				const exited: AttachResult = {kind: 'exited', code: Number(payload.toString())};
+				result ??= exited;
 				if (options.cleanup) {
-					options.cleanup().then(() => {
-						socket.write(frame(FRAME_CLEANED, Buffer.alloc(0)));
-						finish(exited);
-					}, (error: unknown) => {
-						failure = error;
-						finish(exited);
+					cleaning = options.cleanup().then(() => {
+						if (!socket.destroyed) {
+							socket.end(frame(FRAME_CLEANED, Buffer.alloc(0)));
+						}
 					});
 				} else {
 					finish(exited);
@@ -193,17 +192,28 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 			cleanup();
 		}
 
+		// Once the exit status is in, a connection the shim drops is no failure: 'close' follows.
+		if (result) {
+			return;
+		}
+
 		reject(new BerthError('RUNTIME_FAILED', `cannot attach to \`${options.socket}\`: ${error.message}`, {cause: error}));
 	});
 
-	socket.on('close', () => {
+	socket.on('close', async () => {
 		for (const cleanup of cleanups) {
 			cleanup();
 		}
 
-		if (failure) {
-			reject(failure);
-		} else if (result) {
+		try {
+			// The shim may hang up first; the cleanup still finishes before the result is known.
+			await cleaning;
+		} catch (error) {
+			reject(error);
+			return;
+		}
+
+		if (result) {
 			resolve(result);
 		} else {
 			reject(new BerthError('RUNTIME_FAILED', 'the container\'s shim closed the attach connection without an exit status'));

@@ -49,7 +49,8 @@ test('a missing command is 127, one that cannot run is 126, each with one line',
 });
 
 test('an unknown image is one line naming it, status 125', async t => {
-	const result = await berth(roots, ['run', '--rm', 'no-such-image:1', 'true']);
+	// --pull never: a test must not reach out to a public registry.
+	const result = await berth(roots, ['run', '--rm', '--pull', 'never', 'no-such-image:1', 'true']);
 	t.is(result.code, 125);
 	t.regex(result.stderr, /^berth: .*no-such-image:1.*\n$/);
 });

@@ -177,11 +177,14 @@ void attach_finish(struct attach *a, int code)
 	a->finished = true;
 	for (size_t i = 0; i < a->n; i++) {
 		struct client *c = &a->clients[i];
-		/* The end of the output and the exit code matter: wait up to 2 s for the reader. */
-		struct timeval tv = {2, 0};
+		/*
+		 * The end of the output and the exit code matter: wait up to 2 s for the reader, and
+		 * up to 5 s for a client cleaning up to say so (on a busy machine that takes time).
+		 */
+		struct timeval send_wait = {2, 0}, answer_wait = {5, 0};
 		set_nonblock(c->fd, false);
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &send_wait, sizeof send_wait);
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &answer_wait, sizeof answer_wait);
 		attach_send(c, FRAME_EXIT, text, len);
 		if (!c->dead)
 			drain(a, c);

@@ -121,7 +121,7 @@
  *     2 RESIZE   payload 4 bytes: rows (u16 BE), cols (u16 BE); sets the pty's window size
  *     3 CLEANED  sent after EXIT by a client that ran the cleanup itself (a foreground
  *                `run`): the shim then skips its `cleanup` command. After EXIT the shim
- *                reads each client's answer until it hangs up (2 s at most).
+ *                reads each client's answer until it hangs up (5 s at most).
  *   shim -> client
  *     1 STDOUT   output (all of a tty's output is STDOUT)
  *     2 STDERR

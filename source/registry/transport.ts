@@ -1,0 +1,188 @@
+/**
+ * How berth reaches one registry: its base URL and a fetch dispatcher, plus bounded retries.
+ *
+ * The scheme: HTTPS, trusting the system CAs and any CA laid out as Docker does under
+ * certs.d/HOST[:PORT]/*.crt (a client certificate as client.cert and client.key beside them).
+ * A loopback registry (localhost, 127.0.0.0/8, ::1) with no certs.d entry is plain HTTP, as a
+ * test or development registry usually is; --tls-verify=false means HTTPS without checking
+ * the certificate, and plain HTTP when the registry does not speak TLS at all.
+ *
+ * Retries: a 5xx, a 429 or a broken connection is tried again after a growing pause, a few
+ * times at most. Requests whose body is a stream of an upload, or whose answer is streamed
+ * into the store, are retried by their caller as a whole (`retrying`), never twice over.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import type {Readable} from 'node:stream';
+import {Agent} from 'undici';
+import {isBerthError} from '../engine/errors.js';
+import {networkCode, networkError} from './errors.js';
+
+export type TransportOptions = {
+	/** false: do not verify the registry's certificate, and accept plain HTTP. */
+	tlsVerify?: boolean;
+	/** Where the registries' CAs are; BERTH_CERTS_DIR or /etc/berth/certs.d by default. */
+	certsDir?: string;
+};
+
+export type RequestBody = string | Uint8Array | Readable;
+
+export type Request = {
+	method?: string;
+	headers?: Record<string, string>;
+	/** Made anew for each try, so that a retried request sends its whole body again. */
+	body?: () => RequestBody;
+	/** Whether 5xx, 429 and broken connections are retried here (default: yes). */
+	retry?: boolean;
+};
+
+export const defaultCertsDir = (env: NodeJS.ProcessEnv = process.env): string => env.BERTH_CERTS_DIR ?? '/etc/berth/certs.d';
+
+/** Docker Hub's API is not served from docker.io itself. */
+export const apiHost = (domain: string): string => domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+
+const hostname = (domain: string): string => domain.startsWith('[') ? domain.slice(0, domain.indexOf(']') + 1) : domain.split(':')[0]!;
+
+export const isLoopback = (domain: string): boolean => {
+	const host = hostname(domain);
+	return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+};
+
+/** Network failures worth another try; certificate problems are not among them. */
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export const tries = 4;
+
+const sleep = async (ms: number) => new Promise(resolve => {
+	setTimeout(resolve, ms);
+});
+
+/** The pause before try `attempt + 1`: 0.2 s doubling, with jitter; a Retry-After up to 10 s wins. */
+const backoff = (attempt: number, retryAfter?: string | null): number => {
+	const seconds = Number(retryAfter);
+	if (retryAfter && Number.isFinite(seconds)) {
+		return Math.min(seconds, 10) * 1000;
+	}
+
+	return (200 * (2 ** attempt)) * (0.75 + (Math.random() / 2));
+};
+
+const retryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
+/** True for a failure that may pass on its own: a registry overloaded or failing, a dropped connection. */
+export const isTransient = (error: unknown): boolean => {
+	if (isBerthError(error)) {
+		return error.code === 'REGISTRY_UNAVAILABLE' && !/TLS certificate/.test(error.message);
+	}
+
+	return transientCodes.has(networkCode(error) ?? '');
+};
+
+/** Runs `attempt` up to `tries` times while it fails with a transient error. */
+export const retrying = async <T>(attempt: (count: number) => Promise<T>, transient: (error: unknown) => boolean = isTransient): Promise<T> => {
+	for (let count = 0; ; count++) {
+		try {
+			return await attempt(count);
+		} catch (error) {
+			if (count + 1 >= tries || !transient(error)) {
+				throw error;
+			}
+
+			await sleep(backoff(count));
+		}
+	}
+};
+
+/** certs.d/HOST/: every *.crt is a CA; client.cert with client.key is the client's identity. */
+const readCerts = (dir: string): {ca?: string[]; cert?: string; key?: string} => {
+	let names: string[];
+	try {
+		names = fs.readdirSync(dir);
+	} catch {
+		return {};
+	}
+
+	const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
+	const cas = names.filter(name => name.endsWith('.crt')).sort().map(name => read(name));
+	const client = names.includes('client.cert') && names.includes('client.key') ? {cert: read('client.cert'), key: read('client.key')} : {};
+	return {...(cas.length > 0 ? {ca: [...tls.rootCertificates, ...cas]} : {}), ...client};
+};
+
+export class Transport {
+	readonly domain: string;
+	readonly certsDir: string;
+	private base: string;
+	private readonly tlsVerify: boolean;
+	private readonly dispatcher: Agent;
+
+	constructor(domain: string, options: TransportOptions = {}) {
+		this.domain = domain;
+		this.certsDir = options.certsDir ?? defaultCertsDir();
+		this.tlsVerify = options.tlsVerify !== false;
+		const certs = readCerts(path.join(this.certsDir, domain));
+		const plain = isLoopback(domain) && certs.ca === undefined && certs.cert === undefined;
+		this.base = `${plain ? 'http' : 'https'}://${apiHost(domain)}`;
+		this.dispatcher = new Agent({connect: {...certs, rejectUnauthorized: this.tlsVerify}});
+	}
+
+	/** An absolute URL for a path under the registry (`/v2/...`) or a Location the registry gave. */
+	url(location: string, relativeTo?: string): string {
+		return new URL(location, relativeTo ?? this.base).href;
+	}
+
+	/**
+	 * One request, retried on transient failures unless `retry` is false. Answers of any status
+	 * are returned; a connection that cannot be made is a REGISTRY_UNAVAILABLE error.
+	 */
+	async fetch(url: string, request: Request = {}): Promise<Response> {
+		const attempts = request.retry === false ? 1 : tries;
+		for (let attempt = 0; ; attempt++) {
+			const last = attempt + 1 >= attempts;
+			let response: Response;
+			try {
+				response = await this.fetchOnce(url, request);
+			} catch (error) {
+				if (last || !isTransient(error)) {
+					throw networkError(error, this.domain, this.certsDir);
+				}
+
+				await sleep(backoff(attempt));
+				continue;
+			}
+
+			if (last || !retryableStatus(response.status)) {
+				return response;
+			}
+
+			await response.body?.cancel();
+			await sleep(backoff(attempt, response.headers.get('retry-after')));
+		}
+	}
+
+	async close(): Promise<void> {
+		await this.dispatcher.close();
+	}
+
+	private async fetchOnce(url: string, request: Request): Promise<Response> {
+		const body = request.body?.();
+		const init = {
+			method: request.method ?? 'GET',
+			headers: request.headers,
+			body,
+			dispatcher: this.dispatcher,
+			...(body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array) ? {duplex: 'half'} : {}),
+		};
+		try {
+			return await fetch(url, init as RequestInit);
+		} catch (error) {
+			// --tls-verify=false also means a registry that speaks no TLS at all.
+			if (!this.tlsVerify && url.startsWith('https:') && /SSL|EPROTO/.test(networkCode(error) ?? '')) {
+				this.base = this.base.replace(/^https:/, 'http:');
+				return this.fetchOnce(url.replace(/^https:/, 'http:'), request);
+			}
+
+			throw error;
+		}
+	}
+}
