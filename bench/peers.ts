@@ -18,6 +18,8 @@ export type Peer = {
 	remove: (name: string) => string[];
 	/** The pids of the helpers that stay beside an idle detached container (conmon, shim...). */
 	helperPids: (name: string) => number[];
+	/** argv of any other command of this engine, in its private corner (`build`, ...). */
+	cli?: (...args: string[]) => string[];
 	stop: () => void;
 };
 
@@ -63,6 +65,7 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 		exec: name => argv('exec', name, 'true'),
 		remove: name => argv('rm', '-f', '-t', '0', name),
 		helperPids: name => pidsNamed(/^\/usr\/bin\/conmon /, name),
+		cli: argv,
 		stop() {
 			run(argv('rm', '-af'));
 			// podman's overlay driver keeps its own storage dir mounted.
@@ -95,6 +98,7 @@ export const docker = (dir: string, tarball: string): Peer | string => {
 		exec: name => argv('exec', name, 'true'),
 		remove: name => argv('rm', '-f', name),
 		helperPids: () => pidsNamed(/containerd-shim/, dir),
+		cli: argv,
 		stop() {
 			daemon.kill('SIGTERM');
 		},
