@@ -154,6 +154,9 @@ export class SourceTree {
 	}
 }
 
+/** Files up to this size are read in one call: most of a context, and much cheaper than a stream each. */
+const wholeFile = 1024 * 1024;
+
 /**
  * A digest of what the sources hold — names, types, modes, link targets and file contents,
  * not times or owners — so that a COPY of unchanged files is a cache hit.
@@ -164,6 +167,8 @@ export const contentDigest = async (entries: readonly Source[]): Promise<string>
 		hash.update(`${name}\0${stat.mode}\0${stat.size}\0`);
 		if (stat.isSymbolicLink()) {
 			hash.update(await fsp.readlink(file));
+		} else if (stat.isFile() && stat.size <= wholeFile) {
+			hash.update(await fsp.readFile(file));
 		} else if (stat.isFile()) {
 			for await (const chunk of fs.createReadStream(file)) {
 				hash.update(chunk as Buffer);
