@@ -26,7 +26,7 @@ const ignore = dockerignore as unknown as typeof dockerignore.default;
 
 const hasGlob = (pattern: string) => /[*?[]/.test(pattern);
 
-const escapeRegExp = (text: string) => text.replaceAll(/[.+^${}()|\\/]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Go's filepath.Match as a regular expression over a whole relative path. */
 export const globRegExp = (pattern: string): RegExp => {
