@@ -26,7 +26,7 @@ import {TerminalView} from './components/terminal-view.js';
 import {StatsView} from './components/stats-view.js';
 import {StatusBar} from './components/status-bar.js';
 import {HelpView} from './components/help-view.js';
-import {PromptForm, type FormRequest} from './components/prompt-form.js';
+import {PromptForm, formKey, formState, formValues, type FormRequest, type FormState} from './components/prompt-form.js';
 import {ProgressView} from './components/progress-view.js';
 
 export type Kind = 'containers' | 'images';
@@ -77,7 +77,16 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 	const [kind, setKind] = useState<Kind>('containers');
 	const [area, setArea] = useState<Area>('list');
 	const [tabs, setTabs] = useState<Record<Kind, number>>({containers: 0, images: 0});
-	const [form, setForm] = useState<FormRequest>();
+	const [form, setFormState] = useState<FormState>();
+	// Read and written by key handlers, which may run before the frame that shows a change.
+	const formNow = useRef<FormState | undefined>(undefined);
+	const showForm = useCallback((next: FormState | undefined) => {
+		formNow.current = next;
+		setFormState(next);
+	}, []);
+	const setForm = useCallback((request: FormRequest | undefined) => {
+		showForm(request && formState(request));
+	}, [showForm]);
 	const [help, setHelp] = useState(false);
 	const [offset, setOffset] = useState(0);
 	const queued = useRef<string[]>([]);
@@ -339,6 +348,26 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 	};
 
 	const onKey = (input: string, key: Key): void => {
+		if (formNow.current) {
+			const before = formNow.current;
+			const {state: after, done} = formKey(before, input, key);
+			if (done) {
+				showForm(undefined);
+				if (done === 'submit') {
+					after.request.submit(formValues(after));
+				} else {
+					after.request.cancel?.();
+				}
+			} else {
+				showForm(after);
+				if (after.current === 0 && after.values[0] !== before.values[0]) {
+					after.request.change?.(after.values[0]!);
+				}
+			}
+
+			return;
+		}
+
 		if (help) {
 			setHelp(false);
 			return;
@@ -359,24 +388,36 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 		}
 	};
 
+	// Keys read before this frame's effects run still see this frame's state.
+	const latestOnKey = useRef(onKey);
+	latestOnKey.current = onKey;
+
 	useInput((input, key) => {
 		// Keys typed faster than they are read come as one string: each is a key of its own, and
 		// each acts after the frame of the one before (`2s` shows the images, then opens a shell).
-		if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001B')) {
+		// In a form the string is typed text.
+		if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001B') && !formNow.current) {
 			queued.current.push(...input);
 			setQueueTick(tick => tick + 1);
 			return;
 		}
 
-		onKey(input, key);
-	}, {isActive: !form && !terminalFocused});
+		latestOnKey.current(input, key);
+	}, {isActive: !terminalFocused});
 
 	useEffect(() => {
 		const next = queued.current.shift();
 		if (next !== undefined) {
-			if (form || terminalFocused) {
-				// The rest belongs to what the earlier keys opened.
+			if (formNow.current || terminalFocused) {
+				// The rest is typed into what the earlier keys opened.
+				const rest = [next, ...queued.current].join('');
 				queued.current = [];
+				if (formNow.current) {
+					latestOnKey.current(rest, noKey);
+				} else {
+					session?.write(rest);
+				}
+
 				return;
 			}
 
@@ -473,7 +514,7 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 						<Box flexDirection='column' height={detailHeight} width={width}>
 							<TabBar names={tabNames} active={tabIndex} focused={detailFocused} title={selectedName} note={tabNote} width={width} color={color}/>
 							{form
-								? <PromptForm request={form} width={width} close={() => setForm(undefined)}/>
+								? <PromptForm state={form} width={width}/>
 								: detail()}
 						</Box>
 					</>

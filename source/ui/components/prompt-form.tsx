@@ -1,5 +1,5 @@
-import React, {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import React from 'react';
+import {Box, Text, type Key} from 'ink';
 
 export type Field = {name: string; label: string; value: string; hint?: string};
 
@@ -14,63 +14,60 @@ export type FormRequest = {
 	cancel?: () => void;
 };
 
-type Props = {
-	request: FormRequest;
-	width: number;
-	close: () => void;
-};
+export type FormState = {request: FormRequest; values: string[]; current: number};
+
+export const formState = (request: FormRequest): FormState => ({request, values: request.fields.map(field => field.value), current: 0});
 
 /**
- * A small form: fields typed in place, Tab or arrows between them, Enter submits, Escape
- * cancels. Without fields it is a y/n question.
+ * A key typed into a form: fields are edited in place, Tab or arrows move between them, Enter
+ * submits, Escape cancels; without fields it is a y/n question. Pure, so keys typed faster
+ * than frames each apply to what the one before left.
  */
-export const PromptForm = ({request, width, close}: Props) => {
-	const [values, setValues] = useState(() => request.fields.map(field => field.value));
-	const [current, setCurrent] = useState(0);
+export const formKey = (state: FormState, input: string, key: Key): {state: FormState; done?: 'submit' | 'cancel'} => {
+	if (state.request.confirm) {
+		return {state, done: input === 'y' || input === 'Y' ? 'submit' : 'cancel'};
+	}
 
-	const finish = (ok: boolean): void => {
-		close();
-		if (ok) {
-			request.submit(Object.fromEntries(request.fields.map((field, index) => [field.name, values[index]!.trim()])));
-		} else {
-			request.cancel?.();
-		}
-	};
+	if (key.escape) {
+		return {state, done: 'cancel'};
+	}
 
-	useInput((input, key) => {
-		if (request.confirm) {
-			finish(input === 'y' || input === 'Y');
-			return;
-		}
+	if (key.return) {
+		return {state, done: 'submit'};
+	}
 
-		if (key.escape) {
-			finish(false);
-		} else if (key.return) {
-			finish(true);
-		} else if (key.tab || key.downArrow || key.upArrow) {
-			const step = key.upArrow || (key.tab && key.shift) ? -1 : 1;
-			setCurrent(previous => (previous + step + values.length) % values.length);
-		} else {
-			const edit = (value: string): string => {
-				if (key.backspace || key.delete) {
-					return value.slice(0, -1);
-				}
+	// Text typed fast with its Enter comes as one string: type the text, then submit.
+	const enter = input.length > 1 ? input.search(/[\r\n]/) : -1;
+	if (enter >= 0) {
+		return {state: formKey(state, input.slice(0, enter), key).state, done: 'submit'};
+	}
 
-				if (key.ctrl && input === 'u') {
-					return '';
-				}
+	const {values, current} = state;
+	if (key.tab || key.downArrow || key.upArrow) {
+		const step = key.upArrow || (key.tab && key.shift) ? -1 : 1;
+		return {state: {...state, current: (current + step + values.length) % values.length}};
+	}
 
-				return key.ctrl || key.meta ? value : value + input.replaceAll(/[\r\n]/g, '');
-			};
+	let value = values[current] ?? '';
+	if (key.backspace || key.delete) {
+		value = value.slice(0, -1);
+	} else if (key.ctrl && input === 'u') {
+		value = '';
+	} else if (!key.ctrl && !key.meta) {
+		value += input.replaceAll(/[\r\n]/g, '');
+	}
 
-			const next = values.map((value, index) => index === current ? edit(value) : value);
-			setValues(next);
-			if (current === 0 && next[0] !== values[0]) {
-				request.change?.(next[0]!);
-			}
-		}
-	});
+	return {state: {...state, values: values.map((item, index) => index === current ? value : item)}};
+};
 
+/** The values a form was submitted with, by field name. */
+export const formValues = (state: FormState): Record<string, string> =>
+	Object.fromEntries(state.request.fields.map((field, index) => [field.name, state.values[index]!.trim()]));
+
+type Props = {state: FormState; width: number};
+
+export const PromptForm = ({state, width}: Props) => {
+	const {request, values, current} = state;
 	const labelWidth = Math.max(0, ...request.fields.map(field => field.label.length)) + 2;
 	return (
 		<Box flexDirection='column' width={width} borderStyle='round' paddingX={1}>
