@@ -10,6 +10,7 @@ import path from 'node:path';
 import type {BuildEvent, BuildOptions} from '../engine/build.js';
 import type {Engine} from '../engine/engine.js';
 import {BerthError, isErrno} from '../engine/errors.js';
+import {hostPlatform} from '../image/oci.js';
 import {familiar, formatReference, normalizeReference} from '../image/reference.js';
 import {expandWord} from '../image/shell-words.js';
 import type {Image} from '../image/store.js';
@@ -52,13 +53,26 @@ const stagesUpTo = (dockerfile: Dockerfile, target: string | undefined): Stage[]
 	return dockerfile.stages.slice(0, index + 1);
 };
 
+/** FROM --platform may only name this host's: berth runs no other architecture. */
+const checkPlatform = (from: Instruction): void => {
+	const platform = from.flags.get('platform');
+	const {os, architecture} = hostPlatform();
+	if (platform !== undefined && platform !== `${os}/${architecture}` && !platform.startsWith(`${os}/${architecture}/`)) {
+		throw new BerthError('NOT_SUPPORTED', `platform \`${platform}\` is not this host's (${os}/${architecture})`);
+	}
+};
+
 /** Runs each instruction as step N of M, naming the step in any error it ends with. */
 class StepCounter {
 	private done = 0;
 
-	constructor(private readonly total: number, private readonly emit: (event: BuildEvent) => void) {}
+	constructor(private readonly total: number, private readonly emit: (event: BuildEvent) => void, private readonly signal?: AbortSignal) {}
 
 	async run(instruction: Instruction, fn: () => Promise<void>): Promise<void> {
+		if (this.signal?.aborted) {
+			throw new BerthError('BUILD_FAILED', `the build was interrupted before step ${this.done + 1}/${this.total}`);
+		}
+
 		const step = ++this.done;
 		this.emit({type: 'step', step, total: this.total, text: instruction.text});
 		try {
@@ -78,7 +92,7 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 	const dockerfile = parseDockerfile(await readDockerfile(options));
 	const stages = stagesUpTo(dockerfile, options.target);
 	const total = dockerfile.globalArgs.length + stages.reduce((sum, stage) => sum + 1 + stage.instructions.length, 0);
-	const steps = new StepCounter(total, emit);
+	const steps = new StepCounter(total, emit, options.signal);
 	const args = new BuildArgs(options.buildArgs ?? new Map());
 	for (const instruction of dockerfile.globalArgs) {
 		await steps.run(instruction, async () => args.declareGlobal(instruction));
@@ -92,12 +106,27 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 		return index >= 0 && index < built.length ? built[index] : undefined;
 	};
 
-	const shared = {engine, cache: new BuildCache(engine.roots.root), emit, context, stageImage, noCache: Boolean(options.noCache), network: options.network};
+	const shared = {
+		engine, cache: new BuildCache(engine.roots.root), emit, context, stageImage, noCache: Boolean(options.noCache), network: options.network, signal: options.signal,
+	};
+
+	/** FROM's image: an earlier stage's, or one from the store, pulled first if it is not there (or --pull). */
+	const baseImage = async (name: string): Promise<Image> => {
+		const stage = stageImage(name);
+		if (stage) {
+			return stage;
+		}
+
+		await engine.registry.prepare(name, options.pull ? 'always' : 'missing', {onProgress: options.onPullProgress});
+		return engine.images.get(name);
+	};
+
 	let stage: StageBuilder | undefined;
 	for (const {base, from, instructions} of stages) {
 		await steps.run(from, async () => {
+			checkPlatform(from);
 			const name = expandWord(base, args.globalLookup);
-			const image = name.toLowerCase() === 'scratch' ? undefined : stageImage(name) ?? await engine.images.get(name);
+			const image = name.toLowerCase() === 'scratch' ? undefined : await baseImage(name);
 			if (image) {
 				emit({type: 'image', id: image.id});
 			}

@@ -17,6 +17,8 @@ export type RunStep = {
 	/** The build arguments, `NAME=value`, over the image's environment. */
 	env: string[];
 	network?: string;
+	/** Kills the command when the build is stopped. */
+	signal?: AbortSignal;
 	/** How the command reads in the failure message. */
 	display: string;
 	onStart: (containerId: string) => void;
@@ -37,6 +39,11 @@ export const runStep = async (engine: Engine, step: RunStep): Promise<Layer | un
 	const {containers} = engine;
 	let layer: Layer | undefined;
 	const container = await containers.create({image: step.image.id, command: step.argv, entrypoint: '', env: step.env, network: step.network}, step.image);
+	const stop = () => {
+		containers.kill(container.Id).catch(() => undefined);
+	};
+
+	step.signal?.addEventListener('abort', stop);
 	try {
 		step.onStart(container.Id);
 		const started = await containers.start(container.Id, {waitAttach: true});
@@ -49,6 +56,10 @@ export const runStep = async (engine: Engine, step: RunStep): Promise<Layer | un
 		});
 		await containers.cleanup(container.Id);
 		const code = result.kind === 'exited' ? result.code : await containers.wait(container.Id);
+		if (step.signal?.aborted) {
+			throw new BerthError('BUILD_FAILED', `the command \`${step.display}\` was interrupted`);
+		}
+
 		if (code !== 0) {
 			throw new BerthError('BUILD_FAILED', `the command \`${step.display}\` returned a non-zero code: ${code}`);
 		}
@@ -56,6 +67,7 @@ export const runStep = async (engine: Engine, step: RunStep): Promise<Layer | un
 		const snapshotter = await engine.snapshotter();
 		layer = await storeLayer(engine, snapshotter.diff(engine.containerStore.containerDir(container.Id), container.Rootfs.lowers, runtimeFiles));
 	} finally {
+		step.signal?.removeEventListener('abort', stop);
 		await containers.remove(container.Id, {force: true});
 	}
 

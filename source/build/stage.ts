@@ -32,6 +32,7 @@ export type StageContext = {
 	stageImage: (name: string) => Image | undefined;
 	noCache: boolean;
 	network?: string;
+	signal?: AbortSignal;
 };
 
 const shortForm = (config: ContainerConfig) => (config.Shell ?? ['/bin/sh', '-c']).join(' ');
@@ -116,6 +117,7 @@ export class StageBuilder {
 				argv,
 				env,
 				network: this.context.network,
+				signal: this.context.signal,
 				display: argv.join(' '),
 				onStart: container => this.context.emit({type: 'running', container}),
 				onOutput: (stream, data) => this.context.emit({type: 'output', stream, data}),

@@ -8,6 +8,7 @@ import {buildImage, type BuildEvent} from '../engine/build.js';
 import {BerthError} from '../engine/errors.js';
 import {shortId} from '../runtime/names.js';
 import {collect, getEngine, print} from './context.js';
+import {progressPrinter} from './progress.js';
 
 type Flags = {
 	tag?: string[];
@@ -16,6 +17,7 @@ type Flags = {
 	target?: string;
 	cache?: boolean;
 	network?: string;
+	pull?: boolean;
 	quiet?: boolean;
 };
 
@@ -107,9 +109,14 @@ export const defineBuild = (program: Command): void => {
 		.option('--target <stage>', 'build up to this stage')
 		.option('--no-cache', 'do not use the cache')
 		.option('--network <mode>', 'network of the RUN steps: none, host or bridge')
+		.option('--pull', 'pull every base image, even one that is here')
 		.option('-q, --quiet', 'print only the image id')
 		.action(async (context: string, flags: Flags) => {
 			const fromStdin = context === '-' || flags.file === '-';
+			// Ctrl-C stops the build cleanly: its running container is killed and removed.
+			const controller = new AbortController();
+			const interrupt = () => controller.abort();
+			process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
 			const id = await buildImage(getEngine(), {
 				context: context === '-' ? undefined : path.resolve(context),
 				dockerfile: fromStdin || flags.file === undefined ? undefined : path.resolve(flags.file),
@@ -119,7 +126,12 @@ export const defineBuild = (program: Command): void => {
 				target: flags.target,
 				noCache: flags.cache === false,
 				network: flags.network,
-			}, flags.quiet ? undefined : show);
+				pull: flags.pull,
+				onPullProgress: flags.quiet ? undefined : progressPrinter(process.stdout),
+				signal: controller.signal,
+			}, flags.quiet ? undefined : show).finally(() => {
+				process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+			});
 			if (flags.quiet) {
 				print(id);
 			}

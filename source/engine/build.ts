@@ -4,6 +4,7 @@
  * Dockerfile parser. The build reports what it does as events; the front end draws them.
  */
 import type {Engine} from './engine.js';
+import type {OnProgress} from '../registry/progress.js';
 import type {Digest} from '../storage/blobs.js';
 
 export type BuildOptions = {
@@ -22,6 +23,11 @@ export type BuildOptions = {
 	noCache?: boolean;
 	/** Network of the RUN steps' containers. */
 	network?: string;
+	/** Pull every base image, even one that is here (a missing one is always pulled). */
+	pull?: boolean;
+	onPullProgress?: OnProgress;
+	/** Stops the build: a running step's container is killed, and no further step starts. */
+	signal?: AbortSignal;
 };
 
 /** What a build reports as it goes, in the order Docker's classic builder prints it. */

@@ -1,7 +1,8 @@
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -142,6 +143,26 @@ test.serial('a failing RUN names the step, the command and its status, tags noth
 	t.is(await ok(t, ['ps', '-a', '-q']), '');
 	const temporary = path.join(roots.root, 'build', 'tmp');
 	t.deepEqual(fs.existsSync(temporary) ? fs.readdirSync(temporary) : [], []);
+});
+
+test.serial('Ctrl-C stops a build: its running step\'s container is killed and removed', async t => {
+	const dir = context('interrupted', {Dockerfile: `FROM ${testImage}\nRUN echo started; sleep 60\nRUN echo never\n`});
+	const child = spawn(process.execPath, [cli, 'build', '-t', 'built:interrupted', dir], {env: roots.env, stdio: ['ignore', 'pipe', 'pipe']});
+	let output = '';
+	child.stdout.setEncoding('utf8').on('data', chunk => {
+		output += chunk;
+		if (output.includes('started\n')) {
+			child.kill('SIGINT');
+		}
+	});
+	child.stderr.setEncoding('utf8').on('data', chunk => {
+		output += chunk;
+	});
+	const code = await new Promise(resolve => child.on('close', resolve));
+	t.is(code, 1, output);
+	t.regex(output, /berth: step 2\/3 `RUN echo started; sleep 60`: the command `\/bin\/sh -c echo started; sleep 60` was interrupted\n$/);
+	t.is(await ok(t, ['ps', '-a', '-q']), '');
+	t.is((await berth(roots, ['image', 'inspect', 'built:interrupted'])).code, 125);
 });
 
 test('.dockerignore keeps files out of the context, with exceptions', async t => {
