@@ -39,9 +39,18 @@ export const imageColumns = (width: number): Column[] => [
 	{header: 'CREATED', width: width >= 100 ? 16 : 12},
 ];
 
+/** A stored reference as users write it (docker.io/library/ left out); as stored if it does not parse. */
+const shortName = (reference: string): string => {
+	try {
+		return familiar(reference);
+	} catch {
+		return reference;
+	}
+};
+
 /** The image's names as users write them; an untagged image is <none>:<none>. */
 export const imageName = (image: Image): string => {
-	const tags = image.references.filter(reference => !reference.includes('@')).map(reference => familiar(reference));
+	const tags = image.references.filter(reference => !reference.includes('@')).map(reference => shortName(reference));
 	return tags.length === 0 ? '<none>:<none>' : tags.length === 1 ? tags[0]! : `${tags[0]} (+${tags.length - 1})`;
 };
 

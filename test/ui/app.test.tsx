@@ -152,25 +152,31 @@ test('c asks for a name and a message, commits, and selects the new image', asyn
 	t.truthy(frame);
 });
 
-test('commit without an engine that commits says so, and fakes nothing', async t => {
-	const fake = fakeEngine({containers: [fakeContainer('web')], images: [], withCommit: false});
+test('a commit the engine refuses is one line, and no image appears', async t => {
+	const fake = fakeEngine({containers: [fakeContainer('web')], images: []});
 	const app = open(t, fake);
 	await until(app, /› web/);
+	fake.failNext('commit', new BerthError('INVALID_REFERENCE', 'invalid reference format: `Bad`'));
 	await press(app, 'c', '\r');
-	await until(app, /error: commit is not available yet/);
+	await until(app, /error: invalid reference format: `Bad`/);
 	t.is(fake.images.length, 0);
 });
 
-test('push and pull say they are not available yet where the engine has no registry client', async t => {
-	const app = open(t, twoContainers());
-	await until(app, /› web/);
+test('P pushes with a bar per layer and shows the digest; a 401 asks for a login and tries again', async t => {
+	const fake = fakeEngine({containers: [], images: [fakeImage('localhost:5000/web:1')], pushNeedsLogin: true});
+	const app = open(t, fake);
+	await until(app, /localhost:5000\/web:1/);
 	await press(app, '2', 'P');
-	await until(app, /error: push \(registries\) is not available yet/);
-	await press(app, 'p');
-	await until(app, /Pull an image/);
-	await press(app, '\r');
-	await until(app, /error: pull \(registries\) is not available yet/);
-	t.deepEqual(app.fake.calls, []);
+	await until(app, /Log in to localhost:5000 to push localhost:5000\/web:1/);
+	await press(app, 'u', '\t', 'p', 'w', '\r');
+	let frame = await until(app, /pushed localhost:5000\/web:1: sha256:d{64}/);
+	t.regex(frame, /aaaaaaaaaaaa done\s+█+ 1.02kB/);
+	t.regex(frame, /digest: sha256:d{64}/);
+	t.deepEqual(fake.calls.map(call => call.method), ['push', 'login', 'push']);
+	t.deepEqual(fake.calls[1]!.args, ['localhost:5000', {username: 'u', password: 'pw'}]);
+	await press(app, '\u001B');
+	frame = await until(app, /REPOSITORY/);
+	t.notRegex(frame, /digest:/);
 });
 
 test('/ filters the focused list as it is typed; Escape clears it', async t => {

@@ -43,7 +43,7 @@ export const fakeImage = (reference: string, created = '2026-01-01T00:00:00Z'): 
 		manifestDigest: `sha256:${'f'.repeat(64)}` as Image['id'],
 		manifest: {schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {mediaType: '', digest: `sha256:${hex}`, size: 0}, layers: []} as unknown as Image['manifest'],
 		config: {architecture: 'amd64', os: 'linux', rootfs: {type: 'layers', diff_ids: []}, history: [{created, created_by: 'import'}]} as unknown as Image['config'],
-		references: [reference.includes("/") ? `docker.io/${reference}` : `docker.io/library/${reference}`],
+		references: [/^[^/]*[.:][^/]*\//.test(reference) ? reference : reference.includes("/") ? `docker.io/${reference}` : `docker.io/library/${reference}`],
 		created,
 		size: 2_130_000,
 		layers: [],
@@ -64,7 +64,7 @@ export type FakeEngine = {
 	close: () => void;
 };
 
-export const fakeEngine = (options: {containers?: Container[]; images?: Image[]; withCommit?: boolean} = {}): FakeEngine => {
+export const fakeEngine = (options: {containers?: Container[]; images?: Image[]; withCommit?: boolean; pushNeedsLogin?: boolean} = {}): FakeEngine => {
 	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ui-'));
 	const logFile = path.join(root, 'container.log');
 	fs.writeFileSync(logFile, '');
@@ -158,6 +158,24 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 		};
 	}
 
-	fake.engine = {roots: {root, run: path.join(root, 'run')}, events, containers, images} as unknown as Engine;
+	let pushes = 0;
+	const registry = {
+		push: async (reference: string, pushOptions: {onProgress?: (event: unknown) => void}) => {
+			record('push', reference);
+			if (pushes++ === 0 && options.pushNeedsLogin) {
+				throw new BerthError('REGISTRY_UNAUTHORIZED', `unauthorized: \`${reference}\``);
+			}
+
+			pushOptions.onProgress?.({type: 'layer', digest: `sha256:${'a'.repeat(64)}`, phase: 'pushing', current: 512, total: 1024});
+			pushOptions.onProgress?.({type: 'layer', digest: `sha256:${'a'.repeat(64)}`, phase: 'done', current: 1024, total: 1024});
+			pushOptions.onProgress?.({type: 'digest', reference, digest: `sha256:${'d'.repeat(64)}`, size: 500});
+			return {reference, digest: `sha256:${'d'.repeat(64)}`, size: 500};
+		},
+		login: async (domain: string, credentials: unknown) => {
+			record('login', domain, credentials);
+			return domain;
+		},
+	};
+	fake.engine = {registry, roots: {root, run: path.join(root, 'run')}, events, containers, images} as unknown as Engine;
 	return fake;
 };

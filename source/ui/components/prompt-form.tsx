@@ -1,7 +1,7 @@
 import React from 'react';
 import {Box, Text, type Key} from 'ink';
 
-export type Field = {name: string; label: string; value: string; hint?: string};
+export type Field = {name: string; label: string; value: string; hint?: string; secret?: boolean};
 
 export type FormRequest = {
 	title: string;
@@ -75,7 +75,7 @@ export const PromptForm = ({state, width}: Props) => {
 			{request.fields.map((field, index) => (
 				<Text key={field.name} wrap='truncate-start'>
 					<Text bold={index === current}>{`${field.label}:`.padEnd(labelWidth)}</Text>
-					<Text inverse={index === current}>{`${values[index]}${index === current ? '▏' : ''}`}</Text>
+					<Text inverse={index === current}>{`${field.secret ? '•'.repeat(values[index]!.length) : values[index]}${index === current ? '▏' : ''}`}</Text>
 					{field.hint && values[index] === '' ? <Text dimColor>{` ${field.hint}`}</Text> : null}
 				</Text>
 			))}

@@ -7,12 +7,11 @@ import {imageShell} from '../../engine/shell.js';
 import {splitWords} from '../../image/shell-words.js';
 import type {Container} from '../../runtime/container.js';
 import type {Image} from '../../image/store.js';
-import {familiar} from '../../image/reference.js';
 import type {RunOptions} from '../../runtime/spec.js';
-import {commitContainer, pullImage, pushImage, removeImage, tagImage} from '../engine-calls.js';
+import {commitContainer, login, pullImage, pushImage, removeImage, tagImage} from '../engine-calls.js';
 import type {FormRequest} from '../components/prompt-form.js';
 import type {ActionName} from '../keymap.js';
-import {containerName} from '../rows.js';
+import {containerName, imageName} from '../rows.js';
 import type {TerminalSession, SessionKind} from '../terminal-session.js';
 import type {Kind, Area} from '../app.js';
 import type {BerthState} from './use-berth-state.js';
@@ -52,7 +51,7 @@ export type Actions = {
 /** The name users know an image by: its first tag, else its short id. */
 export const imageRef = (image: Image): string => {
 	const tag = image.references.find(reference => !reference.includes('@'));
-	return tag ? familiar(tag) : image.id.replace('sha256:', '').slice(0, 12);
+	return tag ? imageName({...image, references: [tag]}) : image.id.replace('sha256:', '').slice(0, 12);
 };
 
 /** Throwaway shells' containers, by session, for removal when the session or the UI ends. */
@@ -248,21 +247,39 @@ export const useActions = (context: Context): Actions => {
 		});
 	};
 
+	/** A push or pull with its progress in the detail area; a 401 asks for a login, then tries again. */
 	const registry = (verb: 'push' | 'pull', reference: string): void => {
 		context.progress.begin(`${verb === 'push' ? 'Pushing' : 'Pulling'} ${reference}`);
+		let unauthorized = false;
 		void status.run(`${verb === 'push' ? 'pushing' : 'pulling'} ${reference}`, async () => {
 			const options = {onProgress: context.progress.update};
 			try {
 				return await (verb === 'push' ? pushImage(engine, reference, options) : pullImage(engine, reference, options));
+			} catch (error) {
+				unauthorized = error instanceof BerthError && error.code === 'REGISTRY_UNAUTHORIZED';
+				throw error;
 			} finally {
 				context.progress.finish();
 			}
-		}, () => `${verb === 'push' ? 'pushed' : 'pulled'} ${reference}`).then(result => {
+		}, result => verb === 'push' ? `pushed ${reference}: ${result}` : `pulled ${result}`).then(result => {
 			if (result === undefined) {
 				context.progress.dismiss();
 			}
 
 			context.state.reload();
+			if (unauthorized) {
+				context.setForm({
+					title: `Log in to ${reference.split('/')[0]} to ${verb} ${reference}`,
+					fields: [{name: 'username', label: 'username', value: ''}, {name: 'password', label: 'password', value: '', secret: true}],
+					submit: ({username, password}) => {
+						void status.run('logging in', async () => login(engine, reference, {username: username!, password: password!}), domain => `logged in to ${domain}`).then(domain => {
+							if (domain) {
+								registry(verb, reference);
+							}
+						});
+					},
+				});
+			}
 		});
 	};
 
