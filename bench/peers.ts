@@ -10,6 +10,8 @@ import path from 'node:path';
 
 export type Peer = {
 	name: string;
+	/** argv of any command of this engine, run against its private store (none for crun). */
+	command: (...args: string[]) => string[];
 	/** argv that runs IMAGE's `true` in a fresh container, removed afterwards, with no network. */
 	runTrue: string[];
 	/** argv that starts a detached `sleep` container named NAME. */
@@ -60,6 +62,7 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 	run(argv('import', tarball, 'bench-busybox'));
 	return {
 		name: 'podman',
+		command: argv,
 		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
 		runDetached: name => argv('run', '-d', '--network', 'none', '--name', name, 'bench-busybox', 'sleep', '1000'),
 		exec: name => argv('exec', name, 'true'),
@@ -93,6 +96,7 @@ export const docker = (dir: string, tarball: string): Peer | string => {
 	run(argv('import', tarball, 'bench-busybox'));
 	return {
 		name: 'docker',
+		command: argv,
 		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
 		runDetached: name => argv('run', '-d', '--network', 'none', '--name', name, 'bench-busybox', 'sleep', '1000'),
 		exec: name => argv('exec', name, 'true'),
@@ -131,6 +135,7 @@ export const crun = (dir: string, rootfs: string): Peer | string => {
 
 	return {
 		name: 'crun',
+		command: () => [],
 		get runTrue() {
 			return ['crun', 'run', '--bundle', bundle, `bench-${process.pid}-${count++}`];
 		},
