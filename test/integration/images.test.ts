@@ -1,4 +1,6 @@
 import {createHash} from 'node:crypto';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import test from 'ava';
@@ -54,6 +56,12 @@ test('an image inspect has Docker\'s shape', async t => {
 	t.is(image.RootFS.Type, 'layers');
 	t.true(image.Size > 1_000_000);
 	t.is(image.Os, 'linux');
+	for (const key of ['RepoDigests', 'Created', 'Config', 'Author', 'Comment', 'Parent', 'Architecture', 'GraphDriver', 'Metadata']) {
+		t.true(key in image, key);
+	}
+
+	t.is(image.Comment, 'imported by a test');
+	t.true(Date.parse(image.Created) > Date.now() - 600_000);
 });
 
 test.serial('images shows dangling images as <none>, filters by REPOSITORY[:TAG], and --digests, --no-trunc, --format', async t => {
@@ -65,4 +73,24 @@ test.serial('images shows dangling images as <none>, filters by REPOSITORY[:TAG]
 	t.is((await berth(roots, ['images', '--format', '{{.Tag}}', 'filtered:b'])).stdout, 'b\n');
 	t.regex((await berth(roots, ['images', '--digests', 'filtered:a'])).stdout, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE\nfiltered\s+a\s+<none>\s+[a-f\d]{12}\s/);
 	t.regex((await berth(roots, ['image', 'ls', '-q', '--no-trunc', 'filtered:a'])).stdout, /^sha256:[a-f\d]{64}\n$/);
+});
+
+test('import reads a tarball from an http URL; a missing one is one line', async t => {
+	const server = http.createServer((request, response) => {
+		if (request.url === '/rootfs.tar') {
+			fs.createReadStream(busyboxTarball()).pipe(response);
+		} else {
+			response.writeHead(404).end();
+		}
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => server.close());
+	const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	const imported = await berth(roots, ['image', 'import', `${base}/rootfs.tar`, 'from-url']);
+	t.is(imported.code, 0, imported.stderr);
+	t.is((await berth(roots, ['run', '--rm', 'from-url', 'echo', 'fetched'])).stdout, 'fetched\n');
+	const missing = await berth(roots, ['import', `${base}/missing.tar`]);
+	t.is(missing.stderr, `berth: cannot fetch \`${base}/missing.tar\`: HTTP 404\n`);
 });
