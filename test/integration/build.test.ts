@@ -47,16 +47,17 @@ test('a Dockerfile builds an image that runs as written, with one history entry 
 			'EXPOSE 8080/tcp 53/udp',
 			'LABEL org.example.name="the test" version=1',
 			'STOPSIGNAL SIGINT',
+			'VOLUME /data',
 			'ENTRYPOINT ["/app/greet.sh"]',
 			'CMD ["world"]',
 		].join('\n'),
 		'greet.sh': '#!/bin/sh\necho "$GREETING, $1, from $(pwd) as $(id -u)"\ncat built.txt\n',
 	});
 	fs.chmodSync(path.join(dir, 'greet.sh'), 0o755);
-	const output = await ok(t, ['build', '-t', 'built:config', dir]);
-	t.regex(output, /^Step 1\/11 : FROM busybox-test:latest\n ---> [a-f\d]{12}\nStep 2\/11 : ENV GREETING="hello there" APP=\/app\n/);
-	t.regex(output, /Step 5\/11 : RUN echo "built with \$GREETING" > built.txt\n ---> Running in [a-f\d]{12}\nRemoving intermediate container [a-f\d]{12}\n ---> [a-f\d]{12}\n/);
-	t.regex(output, /Successfully built [a-f\d]{12}\nSuccessfully tagged built:config\n$/);
+	const output = await ok(t, ['build', '--network', 'none', '-t', 'built:config', '-t', 'built:also', dir]);
+	t.regex(output, /^Step 1\/12 : FROM busybox-test:latest\n ---> [a-f\d]{12}\nStep 2\/12 : ENV GREETING="hello there" APP=\/app\n/);
+	t.regex(output, /Step 5\/12 : RUN echo "built with \$GREETING" > built.txt\n ---> Running in [a-f\d]{12}\nRemoving intermediate container [a-f\d]{12}\n ---> [a-f\d]{12}\n/);
+	t.regex(output, /Successfully built [a-f\d]{12}\nSuccessfully tagged built:config\nSuccessfully tagged built:also\n$/);
 	t.is(await ok(t, ['run', '--rm', 'built:config']), 'hello there, world, from /app as 1000\nbuilt with hello there\n');
 	const {Config: config, Id: id} = await inspect(t, 'built:config');
 	t.is(id.slice(7, 19), builtId(output));
@@ -68,11 +69,13 @@ test('a Dockerfile builds an image that runs as written, with one history entry 
 	t.deepEqual(config.ExposedPorts, {'8080/tcp': {}, '53/udp': {}});
 	t.deepEqual(config.Labels, {'org.example.name': 'the test', version: '1'});
 	t.is(config.StopSignal, 'SIGINT');
+	t.deepEqual(config.Volumes, {'/data': {}});
+	t.is((await inspect(t, 'built:also')).Id, id);
 	const history = (await ok(t, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'built:config'])).trim().split('\n');
-	t.is(history.length, 11); // The base image's one entry, and ten instructions.
+	t.is(history.length, 12); // The base image's one entry, and eleven instructions.
 	t.regex(history[0]!, /#\(nop\) {2}CMD \["world"\]$/);
-	t.regex(history[6]!, /^\/bin\/sh -c echo "built with \$GREETING" > built.txt$/);
-	t.regex(history[7]!, /#\(nop\) COPY file:[a-f\d]{64} in \.\/ $/);
+	t.regex(history[7]!, /^\/bin\/sh -c echo "built with \$GREETING" > built.txt$/);
+	t.regex(history[8]!, /#\(nop\) COPY file:[a-f\d]{64} in \.\/ $/);
 });
 
 test('an unchanged rebuild is all cache hits and the same image; a changed file rebuilds from its COPY on', async t => {
@@ -225,6 +228,8 @@ test('SHELL, HEALTHCHECK and ONBUILD are kept in the config; a child build runs 
 		Dockerfile: [
 			`FROM ${testImage}`,
 			'SHELL ["/bin/sh", "-ec"]',
+			'RUN echo "$-" > /flags',
+			'RUN ["/bin/sh", "-c", "echo exec form > /exec"]',
 			'HEALTHCHECK --interval=5s --retries=2 CMD test -f /tmp/ok',
 			'ONBUILD RUN echo triggered > /triggered',
 		].join('\n'),
@@ -234,6 +239,7 @@ test('SHELL, HEALTHCHECK and ONBUILD are kept in the config; a child build runs 
 	t.deepEqual(config.Shell, ['/bin/sh', '-ec']);
 	t.deepEqual(config.Healthcheck, {Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 5_000_000_000, Retries: 2});
 	t.deepEqual(config.OnBuild, ['RUN echo triggered > /triggered']);
+	t.regex(await ok(t, ['run', '--rm', 'built:onbuild', 'cat', '/flags', '/exec']), /^[a-z]*e[a-z]*\nexec form\n$/);
 
 	// From standard input, with no context.
 	const child = await ok(t, ['build', '-t', 'built:child', '-'], 'FROM built:onbuild\nCMD ["cat", "/triggered"]\n');
