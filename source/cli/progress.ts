@@ -29,8 +29,7 @@ const barWidth = 50;
 /** `[=====>      ]  1.2MB/3.4MB`, as Docker's jsonmessage draws it. */
 const bar = (current: number, total: number): string => {
 	const filled = total > 0 ? Math.min(barWidth, Math.floor(barWidth * current / total)) : 0;
-	const arrow = filled < barWidth ? '>' : '=';
-	return `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? arrow : ''}${' '.repeat(barWidth - filled)}]  ${humanSize(current)}/${humanSize(total)}`;
+	return `[${'='.repeat(filled)}>${' '.repeat(barWidth - filled)}]  ${humanSize(current)}/${humanSize(total)}`;
 };
 
 const shortDigest = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);

@@ -34,6 +34,11 @@ export const parseChallenge = (header: string | null): Challenge | undefined => 
 
 type Token = {value: string; expires: number};
 
+/** A token for one set of scopes: fetched, or being fetched (its expiry not known yet). */
+type CachedToken = {fetched: Promise<Token>; value?: string; expires?: number};
+
+const scopeKey = (scopes: readonly string[]): string => [...scopes].sort().join(' ');
+
 type TokenAnswer = {token?: string; access_token?: string; expires_in?: number};
 
 /** Tokens live 60 s unless the server says otherwise (distribution's token spec). */
@@ -42,7 +47,7 @@ const defaultLifetime = 60;
 export class Authorizer {
 	private basic = false;
 	private bearer?: {realm: string; service?: string};
-	private readonly tokens = new Map<string, Token>();
+	private readonly tokens = new Map<string, CachedToken>();
 
 	constructor(private readonly transport: Transport, private readonly credentials?: Credentials) {}
 
@@ -52,32 +57,48 @@ export class Authorizer {
 			return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
 		}
 
-		if (this.bearer) {
-			const key = [...scopes].sort().join(' ');
-			let token = this.tokens.get(key);
-			if (!token || Date.now() >= token.expires) {
-				token = await this.fetchToken(scopes);
-				this.tokens.set(key, token);
-			}
-
-			return `Bearer ${token.value}`;
+		if (!this.bearer) {
+			return undefined;
 		}
 
-		return undefined;
+		const key = scopeKey(scopes);
+		let token = this.tokens.get(key);
+		if (!token || (token.expires !== undefined && Date.now() >= token.expires)) {
+			// Shared while it is being fetched: the blobs of a push ask for it at once.
+			token = {fetched: this.fetchToken(scopes)};
+			this.tokens.set(key, token);
+			const current = token;
+			current.fetched.then(({value, expires}) => {
+				current.value = value;
+				current.expires = expires;
+			}, () => {
+				this.tokens.delete(key);
+			});
+		}
+
+		return `Bearer ${(await token.fetched).value}`;
 	}
 
-	/** Learns from a 401 answer; true when another try with `header` may pass. */
-	unauthorized(response: Response, scopes: readonly string[]): boolean {
+	/**
+	 * Learns from a 401 answer to a request sent with `sent` as its Authorization; true when
+	 * another try may pass. Requests of a push run at once: a 401 to a stale header must not
+	 * drop what another request has fetched meanwhile.
+	 */
+	unauthorized(response: Response, scopes: readonly string[], sent: string | undefined): boolean {
 		const challenge = parseChallenge(response.headers.get('www-authenticate'));
 		if (challenge?.scheme === 'basic') {
-			const retry = !this.basic && this.credentials !== undefined;
 			this.basic = true;
-			return retry;
+			return this.credentials !== undefined && !sent?.startsWith('Basic ');
 		}
 
 		if (challenge?.scheme === 'bearer' && challenge.params.realm) {
 			this.bearer = {realm: challenge.params.realm, service: challenge.params.service};
-			this.tokens.delete([...scopes].sort().join(' '));
+			const key = scopeKey(scopes);
+			const cached = this.tokens.get(key);
+			if (cached?.value !== undefined && sent === `Bearer ${cached.value}`) {
+				this.tokens.delete(key);
+			}
+
 			return true;
 		}
 

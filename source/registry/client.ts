@@ -65,7 +65,7 @@ export class RegistryClient {
 				...request,
 				headers: {...request.headers, ...(authorization ? {Authorization: authorization} : {})},
 			});
-			if (response.status !== 401 || !this.authorizer.unauthorized(response, scopes)) {
+			if (response.status !== 401 || !this.authorizer.unauthorized(response, scopes, authorization)) {
 				break;
 			}
 
@@ -73,7 +73,7 @@ export class RegistryClient {
 		}
 
 		if (!request.expect.includes(response!.status)) {
-			throw await responseError(response!, {domain: this.domain, repository: this.repository, object: request.object});
+			throw await responseError(response!, {domain: this.domain, repository: this.repository, object: request.object, certsDir: this.transport.certsDir});
 		}
 
 		return response!;

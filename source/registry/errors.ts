@@ -11,14 +11,21 @@ export type Subject = {
 	repository: string;
 	/** The tag, digest or blob the request named, if any. */
 	object?: string;
+	/** Where the registry's CA would go. */
+	certsDir?: string;
 };
+
+/** The end of every message about a certificate or scheme problem, which no retry fixes. */
+export const tlsAdvice = 'or use --tls-verify=false';
+
+const caAdvice = (certsDir: string | undefined, domain: string) =>
+	`put its CA in ${certsDir ?? 'certs.d'}/${domain}/ca.crt, ${tlsAdvice}`;
 
 type RegistryErrorBody = {errors?: Array<{code?: string; message?: string}>};
 
-const errorCode = async (response: Response): Promise<{code?: string; message?: string}> => {
+const errorCode = (text: string): {code?: string; message?: string} => {
 	try {
-		const body = JSON.parse(await response.text()) as RegistryErrorBody;
-		return body.errors?.[0] ?? {};
+		return (JSON.parse(text) as RegistryErrorBody).errors?.[0] ?? {};
 	} catch {
 		return {};
 	}
@@ -29,10 +36,16 @@ const login = (domain: string) => `run \`berth login ${domain}\``;
 /** The BerthError for a response the caller did not expect. */
 export const responseError = async (response: Response, subject: Subject): Promise<BerthError> => {
 	const {domain, repository, object} = subject;
-	const {code, message} = await errorCode(response);
+	const text = await response.text().catch(() => '');
+	const {code, message} = errorCode(text);
 	const said = message ? `: ${message}` : '';
+	// Go's answer to plain HTTP on a TLS port: no registry header, and a body only for a GET.
+	if (response.status === 400 && response.url.startsWith('http:') && (text.includes('HTTPS server') || !response.headers.has('docker-distribution-api-version'))) {
+		return new BerthError('REGISTRY_UNAVAILABLE', `${domain} speaks HTTPS: ${caAdvice(subject.certsDir, domain)}`);
+	}
+
 	if (code === 'UNAUTHORIZED' || response.status === 401) {
-		return new BerthError('REGISTRY_UNAUTHORIZED', `${domain} asks for authentication for \`${repository}\`${said}: ${login(domain)} with an account that has access`);
+		return new BerthError('REGISTRY_UNAUTHORIZED', `${domain} asks for authentication for \`${repository}\`: ${login(domain)} with an account that has access`);
 	}
 
 	if (code === 'DENIED' || response.status === 403) {
@@ -108,7 +121,7 @@ const innermost = (error: unknown): string => {
 export const networkError = (error: unknown, domain: string, certsDir: string): BerthError => {
 	const code = networkCode(error) ?? innermost(error);
 	if (tlsCodes.test(code)) {
-		return new BerthError('REGISTRY_UNAVAILABLE', `the TLS certificate of ${domain} is not trusted (${code}): put its CA in ${certsDir}/${domain}/ca.crt, or use --tls-verify=false`, {cause: error});
+		return new BerthError('REGISTRY_UNAVAILABLE', `the TLS certificate of ${domain} is not trusted (${code}): ${caAdvice(certsDir, domain)}`, {cause: error});
 	}
 
 	return new BerthError('REGISTRY_UNAVAILABLE', `cannot reach ${domain} (${code}): check that the registry is up and try again`, {cause: error});

@@ -3,9 +3,9 @@
  *
  * The scheme: HTTPS, trusting the system CAs and any CA laid out as Docker does under
  * certs.d/HOST[:PORT]/*.crt (a client certificate as client.cert and client.key beside them).
- * A loopback registry (localhost, 127.0.0.0/8, ::1) with no certs.d entry is plain HTTP, as a
- * test or development registry usually is; --tls-verify=false means HTTPS without checking
- * the certificate, and plain HTTP when the registry does not speak TLS at all.
+ * --tls-verify=false means HTTPS without checking the certificate, and plain HTTP when the
+ * registry does not speak TLS at all. Otherwise a loopback registry (localhost, 127.0.0.0/8,
+ * ::1) with no certs.d entry is plain HTTP, as a test or development registry usually is.
  *
  * Retries: a 5xx, a 429 or a broken connection is tried again after a growing pause, a few
  * times at most. Requests whose body is a stream of an upload, or whose answer is streamed
@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import type {Readable} from 'node:stream';
 import {Agent} from 'undici';
 import {isBerthError} from '../engine/errors.js';
-import {networkCode, networkError} from './errors.js';
+import {networkCode, networkError, tlsAdvice} from './errors.js';
 
 export type TransportOptions = {
 	/** false: do not verify the registry's certificate, and accept plain HTTP. */
@@ -73,7 +73,7 @@ const retryableStatus = (status: number): boolean => status === 429 || status >=
 /** True for a failure that may pass on its own: a registry overloaded or failing, a dropped connection. */
 export const isTransient = (error: unknown): boolean => {
 	if (isBerthError(error)) {
-		return error.code === 'REGISTRY_UNAVAILABLE' && !/TLS certificate/.test(error.message);
+		return error.code === 'REGISTRY_UNAVAILABLE' && !error.message.endsWith(tlsAdvice);
 	}
 
 	return transientCodes.has(networkCode(error) ?? '');
@@ -121,7 +121,7 @@ export class Transport {
 		this.certsDir = options.certsDir ?? defaultCertsDir();
 		this.tlsVerify = options.tlsVerify !== false;
 		const certs = readCerts(path.join(this.certsDir, domain));
-		const plain = isLoopback(domain) && certs.ca === undefined && certs.cert === undefined;
+		const plain = this.tlsVerify && isLoopback(domain) && certs.ca === undefined && certs.cert === undefined;
 		this.base = `${plain ? 'http' : 'https'}://${apiHost(domain)}`;
 		this.dispatcher = new Agent({connect: {...certs, rejectUnauthorized: this.tlsVerify}});
 	}
