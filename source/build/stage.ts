@@ -35,7 +35,8 @@ export type StageContext = {
 	signal?: AbortSignal;
 };
 
-const shortForm = (config: ContainerConfig) => (config.Shell ?? ['/bin/sh', '-c']).join(' ');
+/** The shell as the history shows it before `#(nop)`, after the image's SHELL. */
+const historyShell = (config: ContainerConfig) => (config.Shell ?? ['/bin/sh', '-c']).join(' ');
 
 export class StageBuilder {
 	private config: ContainerConfig;
@@ -97,7 +98,7 @@ export class StageBuilder {
 	}
 
 	private async configStep(instruction: Instruction, config: ContainerConfig): Promise<void> {
-		const createdBy = `${shortForm(this.config)} #(nop)  ${instruction.text}`;
+		const createdBy = `${historyShell(this.config)} #(nop)  ${instruction.text}`;
 		await this.cached([createdBy, config, this.author], async () => ({config, history: {created_by: createdBy}}));
 	}
 
@@ -144,7 +145,7 @@ export class StageBuilder {
 			// Files from the context are known by their content, a stage's by its image.
 			const digest = image ? image.id.replace(/^sha256:/, '') : await contentDigest(items.flatMap(item => [item.source, ...item.below]));
 			const kind = items.length > 1 ? 'multi' : (items[0]!.source.stat.isDirectory() ? 'dir' : 'file');
-			const createdBy = `${shortForm(this.config)} #(nop) ${instruction.keyword} ${kind}:${digest} in ${dest} `;
+			const createdBy = `${historyShell(this.config)} #(nop) ${instruction.keyword} ${kind}:${digest} in ${dest} `;
 			await this.cached([createdBy, instruction.text, options], async () => ({
 				config: this.config,
 				history: {created_by: createdBy},
