@@ -111,3 +111,19 @@ export const rootsWithImage = (): Roots => {
 
 	return roots;
 };
+
+/** Fresh roots holding the test image, for one test alone (one that counts blobs, say), removed when it ends. */
+export const rootsForTest = (t: {teardown: (fn: () => void) => void}): Roots => {
+	const roots = rootsWithImage();
+	t.teardown(() => {
+		destroyRoots(roots);
+	});
+	return roots;
+};
+
+/** Runs berth, fails the test unless it exits 0, and gives its output. */
+export const berthOk = async (t: {is: (actual: unknown, expected: unknown, message?: string) => void}, roots: Roots, args: string[]): Promise<string> => {
+	const result = await berth(roots, args);
+	t.is(result.code, 0, result.stderr);
+	return result.stdout;
+};
