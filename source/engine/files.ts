@@ -15,14 +15,13 @@ import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
 import {BerthError, isErrno} from './errors.js';
 import {runtimeFiles} from './commit.js';
+import {resolveInRoot} from '../build/scoped-path.js';
 import type {Container} from '../runtime/container.js';
 import {tempName} from '../storage/atomic.js';
 import type {Change} from '../storage/changes.js';
 import {extractLayer} from '../storage/extract.js';
 import {packLayer, TreeWalker} from '../storage/pack.js';
 import {writeTar, type TarOutput, type WriteEntry} from '../storage/tar-writer.js';
-
-const maxSymlinks = 40;
 
 const lstatOrUndefined = async (file: string) => fsp.lstat(file).catch((error: unknown) => {
 	if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) {
@@ -33,40 +32,16 @@ const lstatOrUndefined = async (file: string) => fsp.lstat(file).catch((error: u
 });
 
 /**
- * `inside` (an absolute path in the container) as a path under `root`, following symlinks
- * within the root as the container would: every component but the last, and the last too
- * when `followLast`. `..` stops at the root.
+ * `inside` (a path in the container) as a path under `root`, its symlinks followed within the
+ * root as the container would: all but the last component's, and that one too with `followLast`.
  */
-export const resolveInRoot = async (root: string, inside: string, followLast: boolean): Promise<string> => {
-	const pending = inside.split('/').filter(part => part !== '' && part !== '.');
-	const resolved: string[] = [];
-	let links = 0;
-	while (pending.length > 0) {
-		const part = pending.shift()!;
-		if (part === '..') {
-			resolved.pop();
-			continue;
-		}
-
-		const stat = await lstatOrUndefined(path.join(root, ...resolved, part));
-		if (!stat?.isSymbolicLink() || (pending.length === 0 && !followLast)) {
-			resolved.push(part);
-			continue;
-		}
-
-		if (++links > maxSymlinks) {
-			throw new BerthError('INVALID_ARGUMENT', `too many levels of symbolic links in \`${inside}\``);
-		}
-
-		const target = await fsp.readlink(path.join(root, ...resolved, part));
-		if (target.startsWith('/')) {
-			resolved.length = 0;
-		}
-
-		pending.unshift(...target.split('/').filter(piece => piece !== '' && piece !== '.'));
+const resolvePath = async (root: string, inside: string, followLast: boolean): Promise<string> => {
+	if (followLast) {
+		return resolveInRoot(root, inside);
 	}
 
-	return path.join(root, ...resolved);
+	const clean = path.posix.normalize(`/${inside}`);
+	return path.join(await resolveInRoot(root, path.posix.dirname(clean)), path.posix.basename(clean));
 };
 
 /** Where a copy lands: the directory to extract into, and the name the copied entry takes there (none: only its content goes in). */
@@ -148,7 +123,7 @@ export class ContainerFiles {
 	async copyOut(reference: string, source: string, dest: string | undefined, output?: (tar: TarOutput) => Promise<void>): Promise<void> {
 		const container = await this.engine.containers.get(reference);
 		await this.withView(container, async root => {
-			const file = await resolveInRoot(root, source, /\/\.?$/.test(source));
+			const file = await resolvePath(root, source, /\/\.?$/.test(source));
 			const stat = await lstatOrUndefined(file);
 			if (!stat) {
 				throw new BerthError('NO_SUCH_FILE', `no such file in container \`${reference}\`: \`${source}\``);
@@ -173,7 +148,7 @@ export class ContainerFiles {
 	async copyIn(reference: string, source: string | undefined, dest: string, input?: Readable): Promise<void> {
 		const container = await this.engine.containers.get(reference);
 		await this.withWritableRoot(container, async root => {
-			const target = await resolveInRoot(root, dest, dest.endsWith('/'));
+			const target = await resolvePath(root, dest, dest.endsWith('/'));
 			if (source === undefined) {
 				if (!(await lstatOrUndefined(target))?.isDirectory()) {
 					throw new BerthError('NO_SUCH_FILE', `destination \`${dest}\` in container \`${reference}\` must be a directory`);

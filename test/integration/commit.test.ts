@@ -1,5 +1,5 @@
 import test from 'ava';
-import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, berthOk, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -9,11 +9,7 @@ test.after.always(() => {
 	destroyRoots(roots);
 });
 
-const ok = async (t: {is: (a: unknown, b: unknown, message?: string) => void}, args: string[]) => {
-	const result = await berth(roots, args);
-	t.is(result.code, 0, result.stderr);
-	return result.stdout;
-};
+const ok = async (t: Parameters<typeof berthOk>[0], args: string[]) => berthOk(t, roots, args);
 
 test('commit of a stopped container: added, changed and deleted files are in the new image', async t => {
 	await ok(t, ['run', '--name', 'commit-stopped', testImage, 'sh', '-c', 'echo new > /root/added; echo changed >> /etc/group; rm /bin/vi; mkdir -p /opt/dir && echo deep > /opt/dir/file']);

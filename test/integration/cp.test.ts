@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, berthOk, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 let host: string;
@@ -15,11 +15,7 @@ test.after.always(() => {
 	destroyRoots(roots);
 });
 
-const ok = async (t: {is: (a: unknown, b: unknown, message?: string) => void}, args: string[]) => {
-	const result = await berth(roots, args);
-	t.is(result.code, 0, result.stderr);
-	return result.stdout;
-};
+const ok = async (t: Parameters<typeof berthOk>[0], args: string[]) => berthOk(t, roots, args);
 
 const made = 'mkdir -p /data/sub && echo one > /data/one && echo two > /data/sub/two && ln -s one /data/link';
 

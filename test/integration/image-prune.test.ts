@@ -1,24 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, busyboxTarball, destroyRoots, makeRoots, testImage, type Roots} from '../helpers/berth.js';
+import {berth, rootsForTest, testImage} from '../helpers/berth.js';
 
-const roots: Roots[] = [];
-const fresh = async () => {
-	const made = makeRoots();
-	roots.push(made);
-	await berth(made, ['import', busyboxTarball(), testImage]);
-	return made;
-};
-
-test.after.always(() => {
-	for (const each of roots) {
-		destroyRoots(each);
-	}
-});
 
 test('image prune removes dangling images and keeps tagged ones and those containers use', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['run', '--name', 'maker', testImage, 'sh', '-c', 'echo 1 > /one']);
 	const dangling = (await berth(store, ['commit', 'maker'])).stdout.trim();
 	const used = (await berth(store, ['commit', '-m', 'used', 'maker'])).stdout.trim();
@@ -33,7 +20,7 @@ test('image prune removes dangling images and keeps tagged ones and those contai
 });
 
 test('image prune -a removes every image no container uses, and the layers they leave', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['run', '--rm', testImage, 'true']);
 	t.is(fs.readdirSync(path.join(store.root, 'layers')).filter(name => !name.startsWith('.')).length, 1);
 	const result = await berth(store, ['image', 'prune', '-a', '-f']);

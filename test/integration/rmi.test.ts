@@ -1,27 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, busyboxTarball, destroyRoots, makeRoots, testImage, type Roots} from '../helpers/berth.js';
-
-// Every test has its own store: they count blobs and layers.
-const roots: Roots[] = [];
-const fresh = async () => {
-	const made = makeRoots();
-	roots.push(made);
-	await berth(made, ['import', busyboxTarball(), testImage]);
-	return made;
-};
-
-test.after.always(() => {
-	for (const each of roots) {
-		destroyRoots(each);
-	}
-});
+import {berth, rootsForTest, testImage} from '../helpers/berth.js';
 
 const count = (dir: string) => fs.existsSync(dir) ? fs.readdirSync(dir).filter(name => !name.startsWith('.')).length : 0;
 
 test('rmi of one of two names only untags; of the last name deletes the image, its blobs and layers', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['run', '--rm', testImage, 'true']);
 	await berth(store, ['tag', testImage, 'second']);
 	t.is((await berth(store, ['rmi', 'second'])).stdout, 'Untagged: second:latest\n');
@@ -36,7 +21,7 @@ test('rmi of one of two names only untags; of the last name deletes the image, i
 });
 
 test('two images sharing a layer: rmi of one keeps the layer for the other', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['run', '--name', 'child', testImage, 'sh', '-c', 'echo x > /x']);
 	await berth(store, ['commit', 'child', 'child-image']);
 	await berth(store, ['rm', 'child']);
@@ -45,7 +30,7 @@ test('two images sharing a layer: rmi of one keeps the layer for the other', asy
 });
 
 test('an image a container uses is refused without -f; with -f it loses its name and stays for the container', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['create', '--name', 'user', testImage, 'echo', 'still runs']);
 	const refused = await berth(store, ['rmi', testImage]);
 	t.is(refused.code, 125);
@@ -57,7 +42,7 @@ test('an image a container uses is refused without -f; with -f it loses its name
 });
 
 test('an image a running container uses is refused even with -f; an id with two names needs -f', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	const id = (await berth(store, ['run', '-d', testImage, 'sleep', '1000'])).stdout.trim();
 	const refused = await berth(store, ['rmi', '-f', testImage]);
 	t.regex(refused.stderr, /is used by running container/);
@@ -70,7 +55,7 @@ test('an image a running container uses is refused even with -f; an id with two 
 });
 
 test('rmi of several names goes on past one that fails, exit status 1', async t => {
-	const store = await fresh();
+	const store = rootsForTest(t);
 	await berth(store, ['tag', testImage, 'a']);
 	const result = await berth(store, ['rmi', 'a', 'no-such-image', testImage]);
 	t.is(result.code, 1);
