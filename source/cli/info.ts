@@ -21,7 +21,7 @@ export const defineInfo = (program: Command): void => {
 				Images: (await engine.images.list()).length,
 				Driver: (await engine.snapshotter()).name,
 				CgroupVersion: String(engine.cgroups().version),
-				FirewallDriver: 'none',
+				FirewallDriver: engine.networks.firewall.name,
 				KernelVersion: os.release(),
 				OperatingSystem: os.version(),
 				Architecture: process.arch,

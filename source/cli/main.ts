@@ -27,6 +27,8 @@ import {defineLifecycle} from './lifecycle.js';
 import {defineLogin} from './login.js';
 import {defineLogout} from './logout.js';
 import {defineLogs} from './logs.js';
+import {defineNetwork} from './network.js';
+import {definePort} from './port.js';
 import {definePs} from './ps.js';
 import {definePull} from './pull.js';
 import {definePush} from './push.js';
@@ -48,7 +50,7 @@ export const program = (): Command => {
 		.showSuggestionAfterError()
 		.exitOverride();
 	for (const define of [
-		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs,
+		defineRun, defineCreate, defineStart, defineLifecycle, defineAttach, defineExec, defineLogs, definePs, definePort, defineNetwork,
 		defineInspect, defineTop, defineStats, defineRename, defineContainer, defineImage, defineImages, defineImport,
 		defineBuild, defineCommit, defineDiff, defineExport, defineCp, defineTag, defineRmi, defineHistory, defineSave, defineLoad,
 		definePull, definePush, defineLogin, defineLogout, defineEvents, defineInfo, defineVersion,

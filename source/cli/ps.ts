@@ -2,6 +2,7 @@ import type {Command} from 'commander';
 import type {Container} from '../runtime/container.js';
 import {BerthError} from '../engine/errors.js';
 import {shortId} from '../runtime/names.js';
+import {portsText, type PortMapping} from '../network/ports.js';
 import {collect, getEngine, print} from './context.js';
 import {ago, commandText, statusText, table} from './format.js';
 import {formatAll} from './template.js';
@@ -44,7 +45,7 @@ const matches = (container: Container, filter: string): boolean => {
 };
 
 /** The fields `--format` templates see, named as in `docker ps`. */
-const row = (container: Container, truncate: boolean) => ({
+const row = (container: Container, truncate: boolean, ports: PortMapping[] = []) => ({
 	ID: truncate ? shortId(container.Id) : container.Id,
 	Image: container.ImageName,
 	Command: commandText(container, truncate),
@@ -52,7 +53,7 @@ const row = (container: Container, truncate: boolean) => ({
 	RunningFor: ago(container.Created),
 	Status: statusText(container),
 	State: container.State.Status,
-	Ports: '',
+	Ports: container.State.Running ? portsText(ports) : '',
 	Names: container.Name.slice(1),
 	Labels: Object.entries(container.Config.Labels).map(([key, value]) => `${key}=${value}`).join(','),
 	Mounts: container.Mounts.map(mount => mount.Destination).join(','),
@@ -76,7 +77,8 @@ export const definePs = (program: Command): void => {
 			}
 
 			const truncate = flags.noTrunc !== false;
-			const rows = containers.map(container => row(container, truncate));
+			const published = await getEngine().networks.published();
+			const rows = containers.map(container => row(container, truncate, published.get(container.Id)));
 			if (flags.quiet) {
 				process.stdout.write(rows.map(item => `${item.ID}\n`).join(''));
 			} else if (flags.format) {

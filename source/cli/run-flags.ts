@@ -43,7 +43,9 @@ export const addRunFlags = (command: Command): Command => command
 	.option('--detach-keys <keys>', 'key sequence to detach from the container (default ctrl-p,ctrl-q)')
 	.option('-l, --label <key=value>', 'set a label', collect)
 	.option('--stop-signal <signal>', 'signal to stop the container (default SIGTERM)')
-	.option('--network <mode>', 'network: none or host', 'none')
+	.option('--network <name>', 'network: bridge, none, host or a network made by `network create`', 'bridge')
+	.option('-p, --publish <[ip:][hostPort:]containerPort[/proto]>', 'publish a container port on the host', collect)
+	.option('-P, --publish-all', 'publish every exposed port on a free host port')
 	.option('--pull <policy>', 'pull the image first: missing (when it is not here), always or never', parsePullPolicy, 'missing')
 	.option('--rootfs', 'the first argument is a directory to use as the container\'s root (read-only, with a throwaway layer above)');
 
@@ -74,6 +76,8 @@ export type RunFlags = {
 	label?: string[];
 	stopSignal?: string;
 	network?: string;
+	publish?: string[];
+	publishAll?: boolean;
 	rootfs?: boolean;
 	pull?: PullPolicy;
 };

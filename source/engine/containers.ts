@@ -25,6 +25,7 @@ import {execRecords, runRecords, type ExecOptions} from '../runtime/shim-conf.js
 import {isAlive, processStartTime, processTable, type ProcessTable} from '../runtime/procfs.js';
 import type {Stats} from '../runtime/cgroups/manager.js';
 import {tempName} from '../storage/atomic.js';
+import {hostsText} from '../network/hosts.js';
 
 const sleep = async (ms: number) => new Promise(resolve => {
 	setTimeout(resolve, ms);
@@ -56,9 +57,6 @@ const readExit = async (file: string): Promise<{code: number; oom: boolean; fini
 		throw error;
 	}
 };
-
-const hostsFile = (hostname: string): string =>
-	`127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
 
 /** The host's resolvers; a loopback-only one (systemd-resolved) is useless inside, so Docker's fallback. */
 const resolvConf = (): string => {
@@ -95,6 +93,7 @@ export class Containers {
 
 	async list(options: {all?: boolean} = {}): Promise<Container[]> {
 		const containers = await Promise.all((await this.store.list()).map(async container => this.refresh(container)));
+		await this.engine.networks.sweep(containers);
 		return containers
 			.filter(container => options.all || isActive(container.State))
 			.sort((a, b) => b.Created.localeCompare(a.Created));
@@ -168,6 +167,7 @@ export class Containers {
 		const {image, lowers, runConfig} = await this.resolveRoot(options, base);
 		const id = newId();
 		const spec = containerSpec(id, options, runConfig);
+		await this.engine.networks.check(spec.HostConfig.NetworkMode, Object.keys(spec.HostConfig.PortBindings).length > 0 || Boolean(spec.HostConfig.PublishAllPorts));
 		const snapshotter = await this.engine.snapshotter();
 		const record: ContainerRecord = {
 			Id: id,
@@ -186,7 +186,7 @@ export class Containers {
 				await fsp.mkdir(temp, {recursive: true, mode: 0o700});
 				await snapshotter.prepare(temp, lowers);
 				await fsp.writeFile(path.join(temp, 'hostname'), `${spec.Config.Hostname}\n`);
-				await fsp.writeFile(path.join(temp, 'hosts'), hostsFile(spec.Config.Hostname));
+				await fsp.writeFile(path.join(temp, 'hosts'), hostsText(spec.Config.Hostname));
 				await fsp.writeFile(path.join(temp, 'resolv.conf'), resolvConf());
 				await fsp.writeFile(path.join(temp, 'config.json'), JSON.stringify(record, null, '\t'));
 				await fsp.writeFile(path.join(temp, 'state.json'), JSON.stringify(createdState(), null, '\t'));
@@ -257,7 +257,7 @@ export class Containers {
 		return started;
 	}
 
-	/** Makes the cgroup and starts the shim; on any failure undoes both and records the error. */
+	/** Makes the cgroup and the network, starts the shim; on any failure undoes them and records the error. */
 	private async launch(container: Container, options: StartOptions): Promise<Container> {
 		const {Id: id} = container;
 		const runDir = this.store.runDir(id);
@@ -276,6 +276,7 @@ export class Containers {
 				pidsLimit: host.PidsLimit || undefined,
 				privileged: host.Privileged,
 			});
+			const netns = await this.engine.networks.attach(container);
 			shim = await startShim(path.join(runDir, 'shim.conf'), runRecords(container, {
 				rootfs: await snapshotter.rootfs(containerDir, container.Rootfs.lowers),
 				mountpoint: path.join(runDir, 'rootfs'),
@@ -284,8 +285,10 @@ export class Containers {
 				cgroups: cgroupDirs,
 				oomFile: cgroups.oomFile(id),
 				waitAttach: Boolean(options.waitAttach),
+				netns,
 			}), this.engine.roots);
 		} catch (error) {
+			await this.engine.networks.detach(id);
 			await cgroups.destroy(id);
 			await fsp.rm(runDir, {recursive: true, force: true});
 			if (error instanceof BerthError) {
@@ -324,6 +327,7 @@ export class Containers {
 			const exit = await readExit(path.join(this.store.runDir(id), 'exit'));
 			// The shim is gone without a word: whatever it left in the cgroup dies with it.
 			await this.engine.cgroups().destroy(id);
+			await this.engine.networks.detach(id);
 			await fsp.rm(this.store.runDir(id), {recursive: true, force: true});
 			await this.store.writeState(id, {
 				...container.State,
@@ -449,6 +453,8 @@ export class Containers {
 			container = await this.store.read(container.Id).catch(() => container);
 		}
 
+		// A start killed half-way left its network behind.
+		await this.engine.networks.detach(container.Id);
 		const snapshotter = await this.engine.snapshotter();
 		await this.store.withStoreLock(async () => {
 			await snapshotter.remove(this.store.containerDir(container.Id));
@@ -524,7 +530,8 @@ export class Containers {
 
 	/** The container as `docker inspect` shows it. */
 	async inspect(reference: string): Promise<Record<string, unknown>> {
-		const {State: state, Rootfs: rootfs, DetachKeys: _keys, ImageName: _name, ...record} = await this.get(reference);
+		const container = await this.get(reference);
+		const {State: state, Rootfs: rootfs, DetachKeys: _keys, ImageName: _name, ...record} = container;
 		const {ShimPid: _shim, ShimStartTime: _shimStart, PidStartTime: _start, ...publicState} = state;
 		return {
 			Id: record.Id,
@@ -545,7 +552,7 @@ export class Containers {
 			GraphDriver: {Name: rootfs.driver, Data: {LowerDir: rootfs.lowers.join(':')}},
 			Mounts: record.Mounts,
 			Config: record.Config,
-			NetworkSettings: {Ports: {}, Networks: {}},
+			NetworkSettings: await this.engine.networks.settings(container),
 		};
 	}
 

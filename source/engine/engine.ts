@@ -16,6 +16,7 @@ import {Containers} from './containers.js';
 import {ContainerFiles} from './files.js';
 import {Images} from './images.js';
 import {Registry} from './registry.js';
+import {Networks} from './networks.js';
 
 export class Engine {
 	readonly roots: Roots;
@@ -27,6 +28,7 @@ export class Engine {
 	readonly containers: Containers;
 	readonly images: Images;
 	readonly registry: Registry;
+	readonly networks: Networks;
 	readonly files: ContainerFiles;
 	private snapshotterPromise?: Promise<Snapshotter>;
 	private cgroupManager?: CgroupManager;
@@ -41,6 +43,7 @@ export class Engine {
 		this.containers = new Containers(this);
 		this.images = new Images(this);
 		this.registry = new Registry(this);
+		this.networks = new Networks(this);
 		this.files = new ContainerFiles(this);
 	}
 
@@ -55,7 +58,7 @@ export class Engine {
 	 * (a few readdirs), so the commands that write to the stores call it first.
 	 */
 	async sweep(): Promise<void> {
-		await Promise.all([this.containerStore.sweep(), this.blobs.sweep(), this.layerStore.sweep()]);
+		await Promise.all([this.containerStore.sweep(), this.blobs.sweep(), this.layerStore.sweep(), this.networks.sweep()]);
 	}
 
 	cgroups(): CgroupManager {

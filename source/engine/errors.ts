@@ -7,6 +7,7 @@ export type ErrorCode =
 	| 'NO_SUCH_CONTAINER'
 	| 'NO_SUCH_IMAGE'
 	| 'NO_SUCH_LAYER'
+	| 'NO_SUCH_NETWORK'
 	| 'NO_SUCH_FILE'
 	| 'AMBIGUOUS_ID'
 	| 'NAME_IN_USE'

@@ -38,6 +38,8 @@ export type HostConfig = {
 	Binds: string[];
 	NetworkMode: string;
 	PortBindings: Record<string, Array<{HostIp: string; HostPort: string}>>;
+	/** -P: every EXPOSEd port on a free host port. */
+	PublishAllPorts?: boolean;
 	AutoRemove: boolean;
 	CapAdd: string[];
 	CapDrop: string[];

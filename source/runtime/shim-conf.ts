@@ -48,6 +48,8 @@ export type RunPaths = {
 	cgroups: string[];
 	oomFile?: string;
 	waitAttach: boolean;
+	/** The network namespace to join (a bridged container's); none and host need none. */
+	netns?: string;
 };
 
 export const runRecords = (container: Container, paths: RunPaths): ConfRecord[] => {
@@ -78,7 +80,7 @@ export const runRecords = (container: Container, paths: RunPaths): ConfRecord[] 
 		...rlimits,
 		...paths.cgroups.map((dir): ConfRecord => ['cgroup', dir]),
 		...paths.oomFile ? [['oom', paths.oomFile] as ConfRecord] : [],
-		['network', host.NetworkMode === 'host' ? 'host' : 'none'],
+		paths.netns ? ['netns', paths.netns] : ['network', host.NetworkMode === 'host' ? 'host' : 'none'],
 		...host.Init ? [['init', 1] as ConfRecord] : [],
 		['log', path.join(paths.containerDir, 'container.log')],
 		['attach', run('attach.sock')],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
 import type {Config, HostConfig, Mount} from './container.js';
 import {capabilityMask} from './capabilities.js';
+import {portBindings} from '../network/ports.js';
 
 /** The flags of `berth run` and `berth create`, as the CLI parsed them. */
 export type RunOptions = {
@@ -36,6 +37,10 @@ export type RunOptions = {
 	rm?: boolean;
 	detachKeys?: string;
 	network?: string;
+	/** -p specs: [IP:][HOSTPORT:]CTRPORT[/PROTO]. */
+	publish?: string[];
+	/** -P: publish every EXPOSEd port. */
+	publishAll?: boolean;
 	/** Run on this directory instead of an image. */
 	rootfs?: boolean;
 	labels?: string[];
@@ -182,10 +187,10 @@ export const containerSpec = (id: string, options: RunOptions, image: ImageRunCo
 		throw new BerthError('INVALID_ARGUMENT', `invalid hostname \`${hostname}\``);
 	}
 
-	const network = options.network ?? 'none';
-	if (!['none', 'host'].includes(network)) {
-		throw new BerthError('NOT_SUPPORTED', `unknown network \`${network}\`: berth supports \`none\` and \`host\``);
-	}
+	// Whether a named network exists is the engine's to check.
+	const network = options.network ?? 'bridge';
+	const ports = portBindings(options.publish ?? []);
+	const exposed = {...image.ExposedPorts, ...Object.fromEntries(Object.keys(ports).map(key => [key, {}]))};
 
 	return {
 		Path: argv[0]!,
@@ -207,12 +212,13 @@ export const containerSpec = (id: string, options: RunOptions, image: ImageRunCo
 			Entrypoint: entrypoint,
 			Labels: {...image.Labels, ...parseLabels(options.labels ?? [])},
 			StopSignal: options.stopSignal ?? image.StopSignal ?? 'SIGTERM',
-			...image.ExposedPorts ? {ExposedPorts: image.ExposedPorts} : {},
+			...Object.keys(exposed).length > 0 ? {ExposedPorts: exposed} : {},
 		},
 		HostConfig: {
 			Binds: options.volume ?? [],
 			NetworkMode: network,
-			PortBindings: {},
+			PortBindings: ports,
+			...options.publishAll ? {PublishAllPorts: true} : {},
 			AutoRemove: Boolean(options.rm),
 			CapAdd: options.capAdd ?? [],
 			CapDrop: options.capDrop ?? [],

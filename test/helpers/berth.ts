@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {makeBusyboxTarball} from './busybox.js';
+import {networkEnv, removeNetworkLeftovers} from './network.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = path.join(projectRoot, 'dist/cli.js');
@@ -20,7 +21,7 @@ export const makeRoots = (): Roots => {
 	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
 	const root = path.join(base, 'root');
 	const run = path.join(base, 'run');
-	return {root, run, env: {...process.env, BERTH_ROOT: root, BERTH_RUN: run}};
+	return {root, run, env: {...process.env, BERTH_ROOT: root, BERTH_RUN: run, ...networkEnv()}};
 };
 
 export const berthSync = (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Result => {
@@ -81,6 +82,7 @@ export const destroyRoots = (roots: Roots): void => {
 		}
 	}
 
+	removeNetworkLeftovers(roots);
 	fs.rmSync(path.dirname(roots.root), {recursive: true, force: true});
 };
 

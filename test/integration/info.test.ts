@@ -16,7 +16,7 @@ test('--help lists every command', async t => {
 	}
 });
 
-test('info reports the storage driver, cgroup version and counts', async t => {
+test.serial('info reports the storage driver, cgroup version and counts', async t => {
 	await berth(roots, ['create', '--name', 'counted', testImage, 'true']);
 	const info = (await berth(roots, ['info'])).stdout;
 	t.regex(info, /^Containers: 1\n Running: 0\n Paused: 0\n Stopped: 1\nImages: 1\n/);

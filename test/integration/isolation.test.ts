@@ -60,8 +60,8 @@ test('no-new-privileges is set when asked', async t => {
 	t.regex((await run('grep NoNewPrivs /proc/self/status')).stdout, /NoNewPrivs:\s+0/);
 });
 
-test('the network is only loopback', async t => {
-	const result = await run('ls /sys/class/net');
+test('--network none is only loopback', async t => {
+	const result = await run('ls /sys/class/net', ['--network', 'none']);
 	t.is(result.stdout.trim(), 'lo');
 });
 
