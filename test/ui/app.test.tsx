@@ -166,7 +166,9 @@ test('P pushes with a bar per layer and shows the digest; a 401 asks for a login
 	const fake = fakeEngine({containers: [], images: [fakeImage('localhost:5000/web:1')], pushNeedsLogin: true});
 	const app = open(t, fake);
 	await until(app, /localhost:5000\/web:1/);
-	await press(app, '2', 'P');
+	await press(app, '2');
+	await until(app, /P push/);
+	await press(app, 'P');
 	await until(app, /Log in to localhost:5000 to push localhost:5000\/web:1/);
 	await press(app, 'u', '\t', 'p', 'w', '\r');
 	let frame = await until(app, /pushed localhost:5000\/web:1: sha256:d{64}/);
