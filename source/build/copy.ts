@@ -16,7 +16,7 @@ import {BerthError, isErrno} from '../engine/errors.js';
 import {extractLayer} from '../storage/extract.js';
 import {TreeWalker} from '../storage/pack.js';
 import {writeTar, type WriteEntry} from '../storage/tar-writer.js';
-import {resolveInRoot} from './scoped-path.js';
+import {resolveInRoot} from '../storage/scoped-path.js';
 import type {Source, SourceTree} from './sources.js';
 
 /** One source as written matched these entries; a directory brings everything below it. */

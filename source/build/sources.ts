@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore, {type Ignore} from '@balena/dockerignore';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {relativeInside, resolveInRoot} from './scoped-path.js';
+import {relativeInside, resolveInRoot} from '../storage/scoped-path.js';
 
 export type Source = {
 	/** Its path on the host. */

@@ -15,7 +15,7 @@ import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
 import {BerthError, isErrno} from './errors.js';
 import {runtimeFiles} from './commit.js';
-import {resolveInRoot} from '../build/scoped-path.js';
+import {resolveInRoot} from '../storage/scoped-path.js';
 import type {Container} from '../runtime/container.js';
 import {tempName} from '../storage/atomic.js';
 import type {Change} from '../storage/changes.js';

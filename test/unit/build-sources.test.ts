@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {relativeInside, resolveInRoot} from '../../source/build/scoped-path.js';
+import {relativeInside, resolveInRoot} from '../../source/storage/scoped-path.js';
 import {contentDigest, globRegExp, SourceTree} from '../../source/build/sources.js';
 
 let root: string;
