@@ -2,7 +2,8 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {docker} from '../../bench/peers.js';
+import {berth, busyboxTarball, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 let dir: string;
@@ -18,6 +19,8 @@ test.after.always(() => {
 });
 
 const run = (command: string, args: string[]) => execFileSync(command, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
+
+const runArgv = (argv: string[]) => run(argv[0]!, argv.slice(1));
 
 const saved = async (t: {is: (a: unknown, b: unknown, message?: string) => void}, name: string, ...images: string[]) => {
 	const file = path.join(dir, name);
@@ -98,6 +101,36 @@ test('podman loads what berth saves', async t => {
 	t.regex(run('podman', [...podman, 'load', '-i', file]), /saved:v1/);
 	const id = (await berth(roots, ['image', 'inspect', '--format', '{{.Id}}', 'saved:v1'])).stdout.trim();
 	t.is(run('podman', [...podman, 'image', 'inspect', '--format', '{{.Id}}', 'saved:v1']).trim(), id.slice(7));
+});
+
+test('docker loads what berth saves, and berth what docker saves', async t => {
+	// A private dockerd on its own socket and data root (bench/peers.ts), stopped at the end.
+	const peer = docker(path.join(dir, 'docker'), busyboxTarball());
+	if (typeof peer === 'string') {
+		t.log(`docker: ${peer}`);
+		t.pass();
+		return;
+	}
+
+	t.teardown(async () => {
+		const pid = Number(fs.readFileSync(path.join(dir, 'docker/docker.pid'), 'utf8'));
+		peer.stop();
+		// Gone before the roots are removed: it unmounts its data root on the way out.
+		for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) {
+			await new Promise(resolve => {
+				setTimeout(resolve, 100);
+			});
+		}
+	});
+	const file = await saved(t, 'docker.tar', 'saved:v1');
+	t.regex(runArgv(peer.command('load', '-i', file)), /Loaded image: saved:v1/);
+	t.is(runArgv(peer.command('run', '--rm', '--network', 'none', 'saved:v1', 'cat', '/root/saved')), 'saved\n');
+	const fromDocker = path.join(dir, 'from-docker.tar');
+	runArgv(peer.command('save', '-o', fromDocker, 'bench-busybox'));
+	const other = makeRoots();
+	t.teardown(() => destroyRoots(other));
+	t.is((await berth(other, ['load', '-i', fromDocker])).stdout, 'Loaded image: bench-busybox:latest\n');
+	t.is((await berth(other, ['run', '--rm', 'bench-busybox', 'echo', 'from docker'])).stdout, 'from docker\n');
 });
 
 test('save of a missing image is one line and writes nothing', async t => {
