@@ -341,6 +341,7 @@ export class Networks {
 	 * container has ended or gone. `known` are containers whose state was just brought up to date.
 	 */
 	async sweep(known: Container[] = []): Promise<void> {
+		await this.store.sweep();
 		const candidates = (await this.store.read()).attachments.filter(attachment => !ownerAlive(attachment));
 		const stale: Attachment[] = [];
 		for (const attachment of candidates) {

@@ -53,11 +53,18 @@ export const nftFirewall = ({table}: FirewallNames): Firewall => {
 		name: 'nft',
 		publishes: true,
 		async add(rules) {
-			await apply(`add rules to nft table \`inet ${table}\``, [...chains(table), ...elements(table, 'add', rules)]);
+			// The chains come with a network; a port is only ever added beside one.
+			const lines = [...(rules.networks ?? []).length > 0 ? chains(table) : [], ...elements(table, 'add', rules)];
+			if (lines.length > 0) {
+				await apply(`add rules to nft table \`inet ${table}\``, lines);
+			}
 		},
 		async remove(rules) {
-			// Adding first makes the delete harmless when the element is already gone.
-			await apply(`remove rules from nft table \`inet ${table}\``, [...chains(table), ...elements(table, 'add', rules), ...elements(table, 'delete', rules)]);
+			// The chains, then adding first, make the delete harmless when the table or the element is gone.
+			const added = elements(table, 'add', rules);
+			if (added.length > 0) {
+				await apply(`remove rules from nft table \`inet ${table}\``, [...chains(table), ...added, ...elements(table, 'delete', rules)]);
+			}
 		},
 		async clear() {
 			await apply(`delete nft table \`inet ${table}\``, [`add table inet ${table}`, `delete table inet ${table}`]);

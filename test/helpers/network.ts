@@ -48,7 +48,7 @@ export const networkLeftovers = (roots: {root: string; run: string; env: NodeJS.
 		.map(line => /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '').filter(Boolean);
 	let attachments: Array<{endpoints: Array<{veth: string}>}> = [];
 	try {
-		attachments = JSON.parse(fs.readFileSync(path.join(roots.root, 'networks.json'), 'utf8')).attachments;
+		attachments = JSON.parse(fs.readFileSync(path.join(roots.root, 'network', 'networks.json'), 'utf8')).attachments;
 	} catch {}
 
 	const chains = ['nat', 'filter'].flatMap(table => run(['/usr/sbin/iptables', '-w', '-t', table, '-S']).split('\n'))
