@@ -17,7 +17,7 @@ import {BerthError, isErrno} from './errors.js';
 import {runtimeFiles} from './commit.js';
 import {resolveInRoot} from '../storage/scoped-path.js';
 import type {Container} from '../runtime/container.js';
-import {tempName} from '../storage/atomic.js';
+import {TEMP_PREFIX, tempName, writerAlive} from '../storage/atomic.js';
 import type {Change} from '../storage/changes.js';
 import {extractLayer} from '../storage/extract.js';
 import {packLayer, TreeWalker} from '../storage/pack.js';
@@ -192,6 +192,7 @@ export class ContainerFiles {
 
 	private async withMountPoint<T>(mount: (target: string) => Promise<void>, fn: (root: string) => Promise<T>): Promise<T> {
 		const snapshotter = await this.engine.snapshotter();
+		await this.sweepMounts();
 		const target = path.join(this.engine.roots.run, tempName('mount'));
 		await fsp.mkdir(target, {recursive: true, mode: 0o700});
 		try {
@@ -202,6 +203,17 @@ export class ContainerFiles {
 				await snapshotter.unmount(target);
 			}
 		} finally {
+			await fsp.rmdir(target).catch(() => undefined);
+		}
+	}
+
+	/** Unmounts and removes the views that killed berth processes left mounted. */
+	private async sweepMounts(): Promise<void> {
+		const snapshotter = await this.engine.snapshotter();
+		const names = await fsp.readdir(this.engine.roots.run).catch(() => []);
+		for (const name of names.filter(name => name.startsWith(TEMP_PREFIX) && name.endsWith('-mount') && !writerAlive(name))) {
+			const target = path.join(this.engine.roots.run, name);
+			await snapshotter.unmount(target);
 			await fsp.rmdir(target).catch(() => undefined);
 		}
 	}

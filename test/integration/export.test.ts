@@ -1,8 +1,8 @@
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -14,7 +14,8 @@ test.after.always(() => {
 
 const names = (tarball: string) => execFileSync('tar', ['tf', tarball], {encoding: 'utf8'}).split('\n');
 
-const mountsUnder = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(line => line.includes(dir));
+/** The views of containers mounted under `run` (the network's namespace files are mounted there too). */
+const mountsUnder = (run: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(line => line.includes(`${run}/.tmp-`));
 
 // Serial: each checks that no view of any container stays mounted.
 test.serial('export of a stopped container is a flat tar of its whole filesystem, and leaves no mount', async t => {
@@ -43,6 +44,25 @@ test.serial('export of a running container, and import of the export, round-trip
 	t.is((await berth(roots, ['import', file, 'exported:running'])).code, 0);
 	t.is((await berth(roots, ['run', '--rm', 'exported:running', 'cat', '/tmp/live'])).stdout, 'live\n');
 	await berth(roots, ['rm', '-f', id]);
+});
+
+test.serial('a view that a killed export left mounted is unmounted by the next export', async t => {
+	await berth(roots, ['run', '--name', 'export-killed', testImage, 'sh', '-c', 'mkdir /data; for i in $(seq 300); do head -c 100000 /dev/urandom > /data/$i; done']);
+	for (const delay of [500, 700, 900]) {
+		const child = spawn(process.execPath, [cli, 'export', '-o', path.join(path.dirname(roots.root), 'killed.tar'), 'export-killed'], {env: roots.env, stdio: 'ignore'});
+		const closed = new Promise(resolve => {
+			child.on('close', resolve);
+		});
+		await new Promise(resolve => {
+			setTimeout(resolve, delay);
+		});
+		child.kill('SIGKILL');
+		await closed;
+	}
+
+	t.is((await berth(roots, ['export', '-o', path.join(path.dirname(roots.root), 'after.tar'), 'export-killed'])).code, 0);
+	t.deepEqual(mountsUnder(roots.run), []);
+	t.deepEqual(fs.readdirSync(roots.run).filter(name => name.endsWith('-mount')), []);
 });
 
 test('export to standard output streams the same tar', async t => {
