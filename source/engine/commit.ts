@@ -17,7 +17,7 @@ import type {Config} from '../runtime/container.js';
 import type {Skip} from '../storage/changes.js';
 import {sha256, type Digest} from '../storage/blobs.js';
 import {applyChanges} from '../image/changes.js';
-import {MediaType, hostPlatform, type ContainerConfig, type Descriptor, type History} from '../image/oci.js';
+import {MediaType, type ContainerConfig, type Descriptor, type History} from '../image/oci.js';
 import {normalizeReference} from '../image/reference.js';
 import type {Image} from '../image/store.js';
 
@@ -84,14 +84,16 @@ export const commitContainer = async (engine: Engine, containerReference: string
 	applyChanges({}, options.changes ?? []); // Bad instructions fail before the container is touched.
 	await engine.sweep();
 	const container = await engine.containers.get(containerReference);
-	let base: Image | undefined;
-	if (container.Image) {
-		base = await engine.images.get(container.Image).catch((error: unknown) => {
-			throw error instanceof BerthError && error.code === 'NO_SUCH_IMAGE'
-				? new BerthError('NO_SUCH_IMAGE', `the image of container \`${containerReference}\` was removed: cannot commit on top of it`)
-				: error;
-		});
+	if (!container.Image) {
+		// Its changes alone would make an image without the directory they were made on.
+		throw new BerthError('NOT_SUPPORTED', `container \`${containerReference}\` runs on a --rootfs directory, not an image: use export and import`);
 	}
+
+	const base: Image = await engine.images.get(container.Image).catch((error: unknown) => {
+		throw error instanceof BerthError && error.code === 'NO_SUCH_IMAGE'
+			? new BerthError('NO_SUCH_IMAGE', `the image of container \`${containerReference}\` was removed: cannot commit on top of it`)
+			: error;
+	});
 
 	const snapshotter = await engine.snapshotter();
 	const dir = engine.containerStore.containerDir(container.Id);
@@ -122,8 +124,8 @@ export const commitContainer = async (engine: Engine, containerReference: string
 		...(options.message ? {comment: options.message} : {}),
 		...(layer ? {} : {empty_layer: true}),
 	};
-	const baseLayers = base ? base.manifest.layers.map((blob, index) => ({blob, diffId: base.layers[index]!})) : [];
-	const {os, architecture, variant} = base?.config ?? hostPlatform();
+	const baseLayers = base.manifest.layers.map((blob, index) => ({blob, diffId: base.layers[index]!}));
+	const {os, architecture, variant} = base.config;
 	const manifest = await engine.imageStore.writeImage({
 		config: {
 			created,
@@ -131,8 +133,8 @@ export const commitContainer = async (engine: Engine, containerReference: string
 			architecture,
 			os,
 			...(variant ? {variant} : {}),
-			config: applyChanges(imageDefaults(container.Config, base?.config.config ?? {}), options.changes ?? []),
-			history: [...base?.config.history ?? [], history],
+			config: applyChanges(imageDefaults(container.Config, base.config.config ?? {}), options.changes ?? []),
+			history: [...base.config.history ?? [], history],
 		},
 		layers: layer ? [...baseLayers, layer] : baseLayers,
 	});

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
+import {makeBusyboxRootfs} from '../helpers/busybox.js';
 import {berth, berthOk, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
@@ -71,6 +74,14 @@ test('commit of a missing container or with a bad change is one line', async t =
 		t.is(result.code, 125);
 		t.is(result.stderr.trim().split('\n').length, 1, result.stderr);
 	}
+});
+
+test('commit of a --rootfs container is refused in one line: it has no image to build on', async t => {
+	const rootfs = makeBusyboxRootfs(fs.mkdtempSync(path.join(path.dirname(roots.root), 'rootfs-')));
+	await ok(t, ['create', '--name', 'commit-rootfs', '--rootfs', rootfs, 'true']);
+	const result = await berth(roots, ['commit', 'commit-rootfs']);
+	t.is(result.code, 125);
+	t.regex(result.stderr, /^berth: container `commit-rootfs` runs on a --rootfs directory, not an image: use export and import\n$/);
 });
 
 test('container commit works with the copying storage driver too', async t => {
