@@ -4,11 +4,10 @@
  * message is printed after the screen is restored, never drawn inside the UI).
  */
 import path from 'node:path';
-import fs from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import React from 'react';
 import {render} from 'ink';
 import {Engine} from '../engine/engine.js';
+import {cliEntry} from '../runtime/shim-conf.js';
 import {App} from './app.js';
 import {loadSettings} from './config.js';
 
@@ -16,11 +15,7 @@ const enterAlternateScreen = '\u001B[?1049h\u001B[H\u001B[2J';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
 
 /** The berth CLI that terminal panes run: the one this UI was started from. */
-export const cliCommand = (): string[] => {
-	const here = path.dirname(fileURLToPath(import.meta.url));
-	const compiled = path.resolve(here, '../../cli.js');
-	return [process.execPath, fs.existsSync(compiled) ? compiled : path.resolve(process.argv[1] ?? compiled)];
-};
+export const cliCommand = (): string[] => [process.execPath, cliEntry()];
 
 /** NO_COLOR (https://no-color.org): present and not empty turns colour off. */
 export const colorWanted = (env: NodeJS.ProcessEnv = process.env): boolean => !env.NO_COLOR;
