@@ -55,7 +55,8 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 	// Root here lacks CAP_SYS_RESOURCE, and the nofile hard limit is 20000: podman's defaults would fail.
 	fs.mkdirSync(dir, {recursive: true});
 	const conf = path.join(dir, 'containers.conf');
-	fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000","nproc=32768:32768"]\n');
+	// Networks made with `podman network create` stay in this dir, not in /etc/containers/networks.
+	fs.writeFileSync(conf, `[containers]\ndefault_ulimits = ["nofile=20000:20000","nproc=32768:32768"]\n[network]\nnetwork_config_dir = "${path.join(dir, 'networks')}"\n`);
 	process.env.CONTAINERS_CONF = conf;
 	const base = ['podman', '--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
 	const argv = (...args: string[]) => [...base, ...args];
@@ -77,7 +78,8 @@ export const podman = (dir: string, tarball: string): Peer | string => {
 	};
 };
 
-export const docker = (dir: string, tarball: string): Peer | string => {
+/** `bridge`: an existing bridge for dockerd's default network (still without iptables rules); none by default. */
+export const docker = (dir: string, tarball: string, options: {bridge?: string} = {}): Peer | string => {
 	if (!which('dockerd') || !fs.existsSync('/usr/bin/docker')) {
 		return 'not installed (Debian package docker.io)';
 	}
@@ -86,7 +88,7 @@ export const docker = (dir: string, tarball: string): Peer | string => {
 	const socket = path.join(dir, 'docker.sock');
 	const daemon: ChildProcess = spawn('dockerd', [
 		'--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'),
-		'-H', `unix://${socket}`, '--bridge', 'none', '--iptables=false', '--ip6tables=false',
+		'-H', `unix://${socket}`, '--bridge', options.bridge ?? 'none', '--iptables=false', '--ip6tables=false',
 	], {stdio: 'ignore'});
 	const argv = (...args: string[]) => ['/usr/bin/docker', '-H', `unix://${socket}`, ...args];
 	for (let i = 0; i < 100 && !fs.existsSync(socket); i++) {
@@ -105,6 +107,9 @@ export const docker = (dir: string, tarball: string): Peer | string => {
 		cli: argv,
 		stop() {
 			daemon.kill('SIGTERM');
+			// Until it has let go of what it holds (the bridge it was given, its mounts); a zombie has.
+			const stat = `/proc/${daemon.pid}/stat`;
+			execFileSync('sh', ['-c', `while [ -e ${stat} ] && [ "$(cut -d' ' -f3 ${stat})" != Z ]; do sleep 0.1; done`]);
 		},
 	};
 };

@@ -83,7 +83,8 @@ export const destroyRoots = (roots: Roots): void => {
 	}
 
 	removeNetworkLeftovers(roots);
-	fs.rmSync(path.dirname(roots.root), {recursive: true, force: true});
+	// A shim's late `container cleanup` may still be taking a lock file in the store.
+	fs.rmSync(path.dirname(roots.root), {recursive: true, force: true, maxRetries: 10, retryDelay: 100});
 };
 
 const tarball = path.join(projectRoot, 'test/fixtures/generated/busybox.tar');

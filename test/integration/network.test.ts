@@ -67,6 +67,15 @@ test.serial('two containers on the default bridge talk by address', async t => {
 	t.is(result.stdout, 'by address\n', result.stderr);
 });
 
+test.serial('containers started at once lease distinct addresses', async t => {
+	const ids = await Promise.all(Array.from({length: 6}, async () => detached([], 'sleep 100')));
+	t.teardown(async () => berth(roots, ['rm', '-f', ...ids]));
+	const addresses = await Promise.all(ids.map(async id => inspect(id, '{{.NetworkSettings.IPAddress}}')));
+	t.is(new Set(addresses).size, 6, addresses.join(' '));
+	const seen = await berth(roots, ['exec', ids[0]!, 'sh', '-c', addresses.slice(1).map(address => `ping -c 1 -W 2 ${address} >/dev/null && echo ok`).join('; ')]);
+	t.is(seen.stdout, 'ok\n'.repeat(5), seen.stderr);
+});
+
 test.serial('what leaves the host leaves with the host\'s address (masquerade)', async t => {
 	// An "outside" of the test's own: a namespace behind a veth, with a server that answers the client's address.
 	const dir = fs.mkdtempSync(path.join(path.dirname(roots.root), 'outside-'));
