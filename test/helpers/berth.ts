@@ -130,3 +130,16 @@ export const berthOk = async (t: {is: (actual: unknown, expected: unknown, messa
 	t.is(result.code, 0, result.stderr);
 	return result.stdout;
 };
+
+/** Starts berth with `args` and kills it with SIGKILL after `delay` ms, unless it has ended by then. */
+export const killAfter = async (roots: Roots, args: string[], delay: number): Promise<void> => {
+	const child = spawn(process.execPath, [cli, ...args], {env: roots.env, stdio: 'ignore'});
+	const closed = new Promise(resolve => {
+		child.on('close', resolve);
+	});
+	await new Promise(resolve => {
+		setTimeout(resolve, delay);
+	});
+	child.kill('SIGKILL');
+	await closed;
+};
