@@ -1,8 +1,8 @@
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, destroyRoots, killAfter, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -49,15 +49,7 @@ test.serial('export of a running container, and import of the export, round-trip
 test.serial('a view that a killed export left mounted is unmounted by the next export', async t => {
 	await berth(roots, ['run', '--name', 'export-killed', testImage, 'sh', '-c', 'mkdir /data; for i in $(seq 300); do head -c 100000 /dev/urandom > /data/$i; done']);
 	for (const delay of [500, 700, 900]) {
-		const child = spawn(process.execPath, [cli, 'export', '-o', path.join(path.dirname(roots.root), 'killed.tar'), 'export-killed'], {env: roots.env, stdio: 'ignore'});
-		const closed = new Promise(resolve => {
-			child.on('close', resolve);
-		});
-		await new Promise(resolve => {
-			setTimeout(resolve, delay);
-		});
-		child.kill('SIGKILL');
-		await closed;
+		await killAfter(roots, ['export', '-o', path.join(path.dirname(roots.root), 'killed.tar'), 'export-killed'], delay);
 	}
 
 	t.is((await berth(roots, ['export', '-o', path.join(path.dirname(roots.root), 'after.tar'), 'export-killed'])).code, 0);

@@ -2,11 +2,11 @@
  * kill -9 of commit, load and rmi at many moments, and a disk that fills up during load: the
  * next command finds a store it can use, the retried command succeeds, temporary files go.
  */
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, cli, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, destroyRoots, killAfter, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 let dir: string;
@@ -21,19 +21,6 @@ test.before(async () => {
 test.after.always(() => {
 	destroyRoots(roots);
 });
-
-/** Starts berth with `args` and kills it with SIGKILL after `delay` ms (or lets it finish first). */
-const killAfter = async (store: Roots, args: string[], delay: number) => {
-	const child = spawn(process.execPath, [cli, ...args], {env: store.env, stdio: 'ignore'});
-	const closed = new Promise(resolve => {
-		child.on('close', resolve);
-	});
-	await new Promise(resolve => {
-		setTimeout(resolve, delay);
-	});
-	child.kill('SIGKILL');
-	await closed;
-};
 
 const delays = [300, 400, 500, 600, 800, 1000, 1300];
 
