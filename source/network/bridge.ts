@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {BerthError} from '../engine/errors.js';
 import {macOf} from './cidr.js';
 import {deleteLink} from './links.js';
 
@@ -20,8 +21,12 @@ export const bridgeLines = ({bridge, gateway, prefix}: BridgeSpec): string[] => 
 ];
 
 const writeSysctl = (file: string, value: string): void => {
-	if (fs.readFileSync(file, 'utf8').trim() !== value) {
-		fs.writeFileSync(file, value);
+	try {
+		if (fs.readFileSync(file, 'utf8').trim() !== value) {
+			fs.writeFileSync(file, value);
+		}
+	} catch (error) {
+		throw new BerthError('NETWORK_FAILED', `cannot set \`${file}\` to ${value}: ${(error as Error).message}`, {cause: error});
 	}
 };
 

@@ -113,27 +113,31 @@ test.serial('on a user network containers find each other by name, and hosts fil
 	// The default bridge resolves no names, as Docker's.
 	t.not((await run([], 'wget -q -O- http://server/')).code, 0);
 	await berth(roots, ['rm', '-f', server]);
+	t.is((await berth(roots, ['network', 'rm', 'names'])).code, 0);
 });
 
 test.serial('network connect adds an interface to a running container and disconnect takes it away', async t => {
+	await berth(roots, ['network', 'create', '--subnet', subnet(), 'roaming']);
 	const id = await detached(['--name', 'roamer'], 'sleep 100');
-	const server = await detached(['--name', 'server2', '--network', 'names'], httpdScript('connected'));
-	t.is((await berth(roots, ['network', 'connect', 'names', 'roamer'])).code, 0);
+	const server = await detached(['--name', 'server2', '--network', 'roaming'], httpdScript('connected'));
+	t.is((await berth(roots, ['network', 'connect', 'roaming', 'roamer'])).code, 0);
 	t.regex((await berth(roots, ['exec', 'roamer', 'ip', '-o', 'addr'])).stdout, /eth1 +inet /);
 	const fetched = await berth(roots, ['exec', 'roamer', 'wget', '-q', '-O-', 'http://server2/']);
 	t.is(fetched.stdout, 'connected\n', fetched.stderr);
-	const members = JSON.parse((await berth(roots, ['network', 'inspect', '--format', '{{json .Containers}}', 'names'])).stdout);
+	const members = JSON.parse((await berth(roots, ['network', 'inspect', '--format', '{{json .Containers}}', 'roaming'])).stdout);
 	t.deepEqual(Object.values(members).map((member: any) => member.Name).sort(), ['roamer', 'server2']);
 	const leave = await berth(roots, ['network', 'disconnect', 'bridge', 'roamer']);
 	t.is(leave.code, 125);
 	t.regex(leave.stderr, /`roamer`.*`bridge`/);
-	t.is((await berth(roots, ['network', 'disconnect', 'names', 'roamer'])).code, 0);
+	t.is((await berth(roots, ['network', 'disconnect', 'roaming', 'roamer'])).code, 0);
 	t.notRegex((await berth(roots, ['exec', 'roamer', 'ip', '-o', 'addr'])).stdout, /eth1/);
 	t.notRegex((await berth(roots, ['exec', 'server2', 'cat', '/etc/hosts'])).stdout, /roamer/);
 	await berth(roots, ['rm', '-f', id, server]);
+	await berth(roots, ['network', 'rm', 'roaming']);
 });
 
 test.serial('network create, ls, inspect and rm; mistakes are one line naming the value', async t => {
+	t.is((await berth(roots, ['network', 'create', '--subnet', subnet(), 'names'])).code, 0);
 	const taken = await berth(roots, ['network', 'create', 'names']);
 	t.is(taken.code, 125);
 	t.is(taken.stderr, 'berth: network `names` already exists\n');
@@ -145,6 +149,7 @@ test.serial('network create, ls, inspect and rm; mistakes are one line naming th
 	const network = JSON.parse((await berth(roots, ['network', 'inspect', 'names'])).stdout)[0];
 	t.is(network.Driver, 'bridge');
 	t.is(network.Options['com.docker.network.bridge.name'], `${roots.env.BERTH_BRIDGE!.replace(/\d+$/, '')}1`);
+	t.is((await berth(roots, ['run', '--rm', '--network', 'none', '-p', '80', testImage, 'true'])).stderr, 'berth: ports cannot be published on network `none`\n');
 	const unknown = await berth(roots, ['run', '--rm', '--network', 'nowhere', testImage, 'true']);
 	t.is(unknown.code, 125);
 	t.is(unknown.stderr, 'berth: no such network: `nowhere`\n');
