@@ -5,13 +5,14 @@
  * Answers other than the expected ones become BerthErrors (errors.ts).
  */
 import {createHash} from 'node:crypto';
+import type {Readable} from 'node:stream';
 import {BerthError} from '../engine/errors.js';
 import {MediaType} from '../image/oci.js';
 import type {Digest} from '../storage/blobs.js';
 import {Authorizer} from './auth.js';
 import type {Credentials} from './credentials.js';
 import {responseError} from './errors.js';
-import {Transport, type Request, type TransportOptions} from './transport.js';
+import {Transport, type Request, type Streamed, type TransportOptions} from './transport.js';
 
 /**
  * distribution 2.8 answers 404 to a manifest GET whose Accept lists only Docker types for an
@@ -53,30 +54,12 @@ export class RegistryClient {
 
 	/** Any request to the registry, authenticated, with the answer checked against `expect`. */
 	async request(location: string, request: ClientRequest): Promise<Response> {
-		const scopes = [
-			...this.repository ? [`repository:${this.repository}:${this.actions.join(',')}`] : [],
-			...request.extraScopes ?? [],
-		];
-		const url = this.transport.url(location);
-		let response: Response | undefined;
-		for (let attempt = 0; attempt < 2; attempt++) {
-			const authorization = await this.authorizer.header(scopes);
-			response = await this.transport.fetch(url, {
-				...request,
-				headers: {...request.headers, ...(authorization ? {Authorization: authorization} : {})},
-			});
-			if (response.status !== 401 || !this.authorizer.unauthorized(response, scopes, authorization)) {
-				break;
-			}
+		return (await this.exchange(location, request, false)).response;
+	}
 
-			await response.body?.cancel();
-		}
-
-		if (!request.expect.includes(response!.status)) {
-			throw await responseError(response!, {domain: this.domain, repository: this.repository, object: request.object, certsDir: this.transport.certsDir});
-		}
-
-		return response!;
+	/** The same for a blob's bytes, up or down, as Node streams (Transport.stream). */
+	async requestStream(location: string, request: ClientRequest): Promise<Streamed> {
+		return this.exchange(location, request, true);
 	}
 
 	/** Checks that the registry answers, and accepts the credentials (`berth login`). */
@@ -123,9 +106,10 @@ export class RegistryClient {
 		return response.status === 200;
 	}
 
-	/** The blob's answer, its body not read yet; not retried here, since its caller retries the whole download. */
-	async getBlob(digest: Digest): Promise<Response> {
-		return this.request(`/v2/${this.repository}/blobs/${digest}`, {expect: [200], object: digest, retry: false});
+	/** The blob's bytes as a stream; not retried here, since its caller retries the whole download. */
+	async getBlob(digest: Digest): Promise<Readable> {
+		const {body} = await this.requestStream(`/v2/${this.repository}/blobs/${digest}`, {expect: [200], object: digest, retry: false});
+		return body!;
 	}
 
 	/**
@@ -148,13 +132,14 @@ export class RegistryClient {
 	/** How many bytes of the upload at `location` the registry holds. */
 	async uploadOffset(location: string): Promise<{location: string; offset: number}> {
 		const response = await this.request(location, {expect: [204], retry: false, object: 'upload'});
-		const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '');
-		return {location: this.location(response, location), offset: range ? Number(range[1]) + 1 : 0};
+		// distribution says 0-0 both for nothing and for one byte: nothing is the likely one.
+		const end = Number(/^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '')?.[1] ?? 0);
+		return {location: this.location(response, location), offset: end === 0 ? 0 : end + 1};
 	}
 
 	/** Sends one chunk, starting at `offset`; returns the location for the next request. */
 	async patchUpload(location: string, offset: number, size: number, body: Request['body']): Promise<string> {
-		const response = await this.request(location, {
+		const {response, body: answer} = await this.requestStream(location, {
 			method: 'PATCH',
 			headers: {
 				// distribution 2.8 takes nothing else for a chunk.
@@ -167,7 +152,8 @@ export class RegistryClient {
 			retry: false,
 			object: 'upload',
 		});
-		await response.body?.cancel();
+		// Read to its end, so that the connection serves the next chunk.
+		answer?.resume();
 		return this.location(response, location);
 	}
 
@@ -195,6 +181,34 @@ export class RegistryClient {
 
 	async close(): Promise<void> {
 		await this.transport.close();
+	}
+
+	/** Sends `request` with what the Authorizer knows; after a 401 that taught it something, once more. */
+	private async exchange(location: string, request: ClientRequest, stream: boolean): Promise<Streamed> {
+		const scopes = [
+			...this.repository ? [`repository:${this.repository}:${this.actions.join(',')}`] : [],
+			...request.extraScopes ?? [],
+		];
+		const url = this.transport.url(location);
+		let answer: Streamed | undefined;
+		for (let attempt = 0; attempt < 2; attempt++) {
+			const authorization = await this.authorizer.header(scopes);
+			const sent = {...request, headers: {...request.headers, ...(authorization ? {Authorization: authorization} : {})}};
+			answer = stream ? await this.transport.stream(url, sent) : {response: await this.transport.fetch(url, sent)};
+			if (answer.response.status !== 401 || !this.authorizer.unauthorized(answer.response, scopes, authorization)) {
+				break;
+			}
+
+			await answer.response.body?.cancel();
+		}
+
+		const {response} = answer!;
+		if (!request.expect.includes(response.status)) {
+			answer!.body?.destroy();
+			throw await responseError(response, {domain: this.domain, repository: this.repository, object: request.object, certsDir: this.transport.certsDir});
+		}
+
+		return answer!;
 	}
 
 	private location(response: Response, base: string): string {

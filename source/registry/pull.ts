@@ -9,8 +9,8 @@
  * The manifest is stored byte for byte, so its digest (and the image id, the config's) stays
  * the registry's.
  */
-import {Readable} from 'node:stream';
-import type {ReadableStream as WebStream} from 'node:stream/web';
+import {PassThrough, Readable, Transform} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
 import {BerthError, isBerthError} from '../engine/errors.js';
 import {chainIds, isIndex, isManifest, selectManifest, hostPlatform, platformMatches, type Descriptor, type ImageConfig, type Index, type Manifest, type Platform} from '../image/oci.js';
 import {familiar, formatReference, normalizeReference, repositoryName, type Reference} from '../image/reference.js';
@@ -20,7 +20,7 @@ import type {LayerStore} from '../storage/layers.js';
 import {RegistryClient, type ClientOptions} from './client.js';
 import {inContext, networkCode} from './errors.js';
 import {limiter, settleAll} from './limit.js';
-import type {OnProgress} from './progress.js';
+import type {LayerPhase, OnProgress} from './progress.js';
 import {retrying} from './transport.js';
 
 export type PullStores = {images: ImageStore; blobs: BlobStore; layers: LayerStore};
@@ -61,15 +61,69 @@ export const parsePlatform = (text: string): Platform => {
 const platformName = (platform: Platform | undefined): string =>
 	platform ? [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/') : 'unknown';
 
-/** Streams a blob into the store, verified against its descriptor; retried whole when the connection breaks. */
-const download = async (client: RegistryClient, blobs: BlobStore, blob: Descriptor, onBytes?: (current: number) => void): Promise<void> =>
+type LayerProgress = (phase: LayerPhase, current?: number) => void;
+
+/**
+ * Copies each chunk to `tar` too, waiting while `tar` is full, so that a layer is unpacked
+ * from the bytes as they arrive instead of being read back from the store.
+ */
+const tee = (tar: PassThrough): Transform => new Transform({
+	transform(chunk: Buffer, _encoding, callback) {
+		if (tar.write(chunk)) {
+			callback(null, chunk);
+		} else {
+			tar.once('drain', () => {
+				callback(null, chunk);
+			});
+		}
+	},
+	flush(callback) {
+		tar.end();
+		callback();
+	},
+});
+
+/**
+ * Streams a blob into the store, verified against its descriptor, and with `unpack` unpacks
+ * it from the same bytes; retried whole when the connection breaks.
+ */
+const download = async (
+	client: RegistryClient, blobs: BlobStore, blob: Descriptor,
+	progress?: LayerProgress, unpack?: (tar: Readable) => Promise<unknown>,
+): Promise<void> =>
 	retrying(async () => {
-		const response = await client.getBlob(blob.digest);
-		let current = 0;
-		await blobs.ingest(Readable.fromWeb(response.body as WebStream), {digest: blob.digest, size: blob.size}, chunk => {
-			current += chunk.length;
-			onBytes?.(current);
+		const body = await client.getBlob(blob.digest);
+		const tar = new PassThrough({highWaterMark: 1024 * 1024});
+		// Its failures reach this function through `unpacking`.
+		tar.on('error', () => undefined);
+		const source = unpack ? tee(tar) : new PassThrough();
+		// An unpack that fails stops the download; one with nothing to do (the layer was
+		// unpacked meanwhile) lets the bytes pass.
+		const unpacking = unpack?.(tar).then(() => tar.resume(), (error: unknown) => {
+			source.destroy(error as Error);
+			throw error;
 		});
+		unpacking?.catch(() => undefined);
+		const feeding = pipeline(body, source);
+		feeding.catch(() => undefined);
+		let current = 0;
+		try {
+			await blobs.ingest(source, {digest: blob.digest, size: blob.size}, chunk => {
+				current += chunk.length;
+				progress?.(current === blob.size ? 'verifying' : 'downloading', current);
+			});
+			await feeding;
+			if (unpack) {
+				progress?.('extracting');
+			}
+		} catch (error) {
+			body.destroy();
+			tar.destroy(error as Error);
+			await unpacking?.catch(() => undefined);
+			throw error;
+		}
+
+		await unpacking;
 	}).catch((error: unknown) => {
 		if (isBerthError(error)) {
 			throw error;
@@ -129,7 +183,7 @@ const pullOne = async (stores: PullStores, client: RegistryClient, reference: Re
 	const fetching = limiter(downloads);
 	const unpacking = limiter(unpacks);
 	await settleAll(manifest.layers.map(async (layer, index) => {
-		const progress = (phase: 'downloading' | 'verifying' | 'extracting' | 'exists' | 'done', current?: number) =>
+		const progress = (phase: LayerPhase, current?: number) =>
 			emit({type: 'layer', digest: layer.digest, phase, current, total: layer.size});
 		const chain = chains[index]!;
 		if (await blobs.has(layer.digest) && await layers.has(chain)) {
@@ -137,19 +191,19 @@ const pullOne = async (stores: PullStores, client: RegistryClient, reference: Re
 			return;
 		}
 
-		if (!await blobs.has(layer.digest)) {
+		const parent = chains[index - 1];
+		if (await blobs.has(layer.digest)) {
+			await unpacking(async () => {
+				progress('extracting');
+				await layers.unpack(chain, () => blobs.open(layer.digest), parent);
+			});
+		} else {
 			await fetching(async () => {
 				progress('downloading', 0);
-				await download(client, blobs, layer, current => {
-					progress(current === layer.size ? 'verifying' : 'downloading', current);
-				});
+				await download(client, blobs, layer, progress, async tar => layers.unpack(chain, () => tar, parent));
 			});
 		}
 
-		await unpacking(async () => {
-			progress('extracting');
-			await layers.unpack(chain, () => blobs.open(layer.digest), chains[index - 1]);
-		});
 		progress('done');
 	}));
 

@@ -26,14 +26,15 @@ export type PushStores = {images: ImageStore; blobs: BlobStore};
 
 export type PushOptions = ClientOptions & {
 	onProgress?: OnProgress;
-	/** Bytes per PATCH; 32 MiB by default. */
+	/** Bytes per PATCH; 64 MiB by default. */
 	chunkSize?: number;
 };
 
 export type Pushed = {reference: string; digest: Digest; size: number};
 
-const uploads = 3;
-const defaultChunkSize = 32 * 1024 * 1024;
+/** Blobs sent at once, and bytes per PATCH, as Docker's defaults (it sends a blob in one PATCH). */
+const uploads = 5;
+const defaultChunkSize = 64 * 1024 * 1024;
 
 /**
  * Repositories of `domain` that hold each blob, as far as this store knows: those the images

@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type {Readable} from 'node:stream';
-import {Agent} from 'undici';
+import {STATUS_CODES} from 'node:http';
+import {Agent, request as undiciRequest} from 'undici';
 import {isBerthError} from '../engine/errors.js';
 import {networkCode, networkError, tlsAdvice} from './errors.js';
 
@@ -36,6 +37,9 @@ export type Request = {
 	/** Whether 5xx, 429 and broken connections are retried here (default: yes). */
 	retry?: boolean;
 };
+
+/** An answer whose body, if any, is a Node stream. */
+export type Streamed = {response: Response; body?: Readable};
 
 export const defaultCertsDir = (env: NodeJS.ProcessEnv = process.env): string => env.BERTH_CERTS_DIR ?? '/etc/berth/certs.d';
 
@@ -158,6 +162,35 @@ export class Transport {
 			await response.body?.cancel();
 			await sleep(backoff(attempt, response.headers.get('retry-after')));
 		}
+	}
+
+	/**
+	 * A request whose body or answer is a blob, sent through undici's request API on the same
+	 * connections, with Node streams: fetch's web streams copy every chunk, which cost a push a
+	 * fifth of its CPU. An answer of 400 or more comes with its text, as fetch's would. Not
+	 * retried: its caller retries the whole transfer.
+	 */
+	async stream(url: string, request: Request = {}): Promise<Streamed> {
+		let answer;
+		try {
+			answer = await undiciRequest(url, {method: (request.method ?? 'GET') as 'GET', headers: request.headers, body: request.body?.(), dispatcher: this.dispatcher});
+		} catch (error) {
+			throw networkError(error, this.domain, this.certsDir);
+		}
+
+		const headers = new Headers();
+		for (const [name, value] of Object.entries(answer.headers)) {
+			for (const each of [value ?? []].flat()) {
+				headers.append(name, each);
+			}
+		}
+
+		const init = {status: answer.statusCode, statusText: STATUS_CODES[answer.statusCode] ?? '', headers};
+		if (answer.statusCode >= 400) {
+			return {response: new Response(await answer.body.text(), init)};
+		}
+
+		return {response: new Response(null, init), body: answer.body};
 	}
 
 	async close(): Promise<void> {

@@ -19,6 +19,8 @@ export type RegistryOptions = {
 	users?: Record<string, string>;
 	/** Token auth: where the token server is, and the certificate whose key signs its tokens. */
 	token?: {realm: string; service: string; issuer: string; signer: string};
+	/** Where its storage goes (the system's temporary directory by default). */
+	base?: string;
 };
 
 export type TestRegistry = {
@@ -72,7 +74,7 @@ const sleep = async (ms: number) => new Promise(resolve => {
 
 /** Starts a registry and waits until it answers /v2/. */
 export const startRegistry = async (options: RegistryOptions = {}): Promise<TestRegistry> => {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-registry-'));
+	const dir = fs.mkdtempSync(path.join(options.base ?? os.tmpdir(), 'berth-registry-'));
 	const port = await freePort();
 	fs.writeFileSync(path.join(dir, 'config.yml'), config(dir, port, options));
 	const log = fs.openSync(path.join(dir, 'registry.log'), 'w');

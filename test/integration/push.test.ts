@@ -11,24 +11,31 @@ import {freePort, isolateRegistryFiles, skopeoInspect, startRegistry, type TestR
 
 let registry: TestRegistry | undefined;
 let proxy: FaultProxy | undefined;
-let roots: Roots;
+const made: Roots[] = [];
 
 test.before(async () => {
-	roots = isolateRegistryFiles(makeRoots());
 	registry = await startRegistry();
 	proxy = await startFaultProxy(registry.host);
 });
 test.after.always(async () => {
-	destroyRoots(roots);
+	for (const roots of made) {
+		destroyRoots(roots);
+	}
+
 	await proxy?.close();
 	registry?.stop();
 });
 
-/** A fresh three-layer image (busybox and two more) named `repository:tag` on the proxy. */
-const image = async (repository: string, tag = '1'): Promise<string> => {
+/**
+ * A store of its own (so that no other test's pushes are mount sources) holding a fresh
+ * three-layer image, busybox and two more, named `repository:tag` on the proxy.
+ */
+const image = async (repository: string, tag = '1'): Promise<{name: string; roots: Roots}> => {
+	const roots = isolateRegistryFiles(makeRoots());
+	made.push(roots);
 	const name = `${proxy!.host}/${repository}:${tag}`;
 	await addLayeredImage(roots.root, name, [{'a.txt': 'a'.repeat(200_000)}, {'data/b.bin': randomBytes(300_000)}]);
-	return name;
+	return {name, roots};
 };
 
 const pushedDigest = (stdout: string): string => /: digest: (sha256:[a-f\d]{64}) size: \d+$/m.exec(stdout)![1]!;
@@ -36,7 +43,7 @@ const pushedDigest = (stdout: string): string => /: digest: (sha256:[a-f\d]{64})
 const requestsFor = (repository: string) => proxy!.requests.filter(request => request.includes(`/v2/${repository}/`));
 
 test('push sends each blob after a HEAD, then the manifest; skopeo sees the digest berth recorded', async t => {
-	const name = await image('push/layers');
+	const {name, roots} = await image('push/layers');
 	const result = await berth(roots, ['push', name]);
 	t.is(result.code, 0, result.stderr);
 	t.regex(result.stdout, /^The push refers to repository \[127\.0\.0\.1:\d+\/push\/layers\]$/m);
@@ -60,7 +67,7 @@ test('push sends each blob after a HEAD, then the manifest; skopeo sees the dige
 });
 
 test('a second push sends no blob: the registry has them all', async t => {
-	const name = await image('push/again');
+	const {name, roots} = await image('push/again');
 	t.is((await berth(roots, ['push', name])).code, 0);
 	const before = requestsFor('push/again').length;
 	const result = await berth(roots, ['push', name]);
@@ -70,7 +77,7 @@ test('a second push sends no blob: the registry has them all', async t => {
 });
 
 test('a blob the registry holds in another repository is mounted from there', async t => {
-	const name = await image('push/source');
+	const {name, roots} = await image('push/source');
 	t.is((await berth(roots, ['push', name])).code, 0);
 	const target = `${proxy!.host}/push/target:1`;
 	t.is((await berth(roots, ['tag', name, target])).code, 0);
@@ -84,7 +91,7 @@ test('a blob the registry holds in another repository is mounted from there', as
 });
 
 test('blobs go up in chunks of BERTH_PUSH_CHUNK_SIZE bytes', async t => {
-	const name = await image('push/chunks');
+	const {name, roots} = await image('push/chunks');
 	const result = await berth({...roots, env: {...roots.env, BERTH_PUSH_CHUNK_SIZE: String(64 * 1024)}}, ['push', name]);
 	t.is(result.code, 0, result.stderr);
 	// The busybox layer alone is some megabytes.
@@ -93,20 +100,20 @@ test('blobs go up in chunks of BERTH_PUSH_CHUNK_SIZE bytes', async t => {
 });
 
 test('a 500 in the middle of an upload: the push resumes where the registry stands', async t => {
-	const name = await image('push/resumed');
-	proxy!.faults.push({method: 'PATCH', path: /^\/v2\/push\/resumed\//, after: 3, times: 1, kind: 'error'});
+	const {name, roots} = await image('push/resumed');
+	proxy!.faults.push({method: 'PATCH', path: /^\/v2\/push\/resumed\//, after: 1, times: 1, kind: 'error'});
 	const result = await berth({...roots, env: {...roots.env, BERTH_PUSH_CHUNK_SIZE: String(256 * 1024)}}, ['push', name]);
 	t.is(result.code, 0, result.stderr);
 	const log = requestsFor('push/resumed');
 	// The status of the upload was asked, and no upload was started over.
-	t.true(log.some(request => request.startsWith('GET /v2/push/resumed/blobs/uploads/')));
+	t.true(log.some(request => request.startsWith('GET /v2/push/resumed/blobs/uploads/')), log.join('\n'));
 	// One for each of the four blobs (config and three layers).
 	t.is(log.filter(request => request.startsWith('POST')).length, 4);
 	t.is(skopeoInspect(`${registry!.host}/push/resumed:1`).Digest, pushedDigest(result.stdout));
 });
 
 test('a chunk cut off half way: the registry drops the upload and the push starts it over', async t => {
-	const name = await image('push/restarted');
+	const {name, roots} = await image('push/restarted');
 	proxy!.faults.push({method: 'PATCH', path: /^\/v2\/push\/restarted\//, times: 1, kind: 'cut-request'});
 	const result = await berth(roots, ['push', name]);
 	t.is(result.code, 0, result.stderr);
@@ -116,13 +123,13 @@ test('a chunk cut off half way: the registry drops the upload and the push start
 });
 
 test('a push that keeps failing is one line, and the tag stays where it was', async t => {
-	const first = await image('push/kept');
+	const {name: first, roots} = await image('push/kept');
 	const pushed = await berth(roots, ['push', first]);
 	t.is(pushed.code, 0, pushed.stderr);
-	const second = await image('push/kept');
+	const {name: second, roots: other} = await image('push/kept');
 	const fault: Fault = {method: 'PATCH', path: /^\/v2\/push\/kept\//, times: 1000, kind: 'error'};
 	proxy!.faults.push(fault);
-	const result = await berth(roots, ['push', second]);
+	const result = await berth(other, ['push', second]);
 	fault.times = 0;
 	t.is(result.code, 125);
 	t.regex(result.stderr, /^berth: cannot push `127\.0\.0\.1:\d+\/push\/kept:1`: 127\.0\.0\.1:\d+ failed with 500 Internal Server Error: injected failure: try again later\n$/);
@@ -130,6 +137,7 @@ test('a push that keeps failing is one line, and the tag stays where it was', as
 });
 
 test('push names what is wrong with a name', async t => {
+	const {roots} = await image('push/named');
 	const byDigest = await berth(roots, ['push', `${proxy!.host}/push/x@sha256:${'a'.repeat(64)}`]);
 	t.is(byDigest.code, 125);
 	t.regex(byDigest.stderr, /cannot push a digest reference/);
@@ -141,7 +149,8 @@ test('push names what is wrong with a name', async t => {
 test('push to a registry that is not there says so', async t => {
 	const port = await freePort();
 	const name = `127.0.0.1:${port}/push/nowhere:1`;
-	t.is((await berth(roots, ['tag', await image('push/here'), name])).code, 0);
+	const {name: here, roots} = await image('push/here');
+	t.is((await berth(roots, ['tag', here, name])).code, 0);
 	const result = await berth(roots, ['push', name]);
 	t.is(result.code, 125);
 	t.is(result.stderr, `berth: cannot push \`${name}\`: cannot reach 127.0.0.1:${port} (ECONNREFUSED): check that the registry is up and try again\n`);
