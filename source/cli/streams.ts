@@ -28,7 +28,8 @@ export const openInput = async (source: string | undefined): Promise<Readable> =
 		return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
 	}
 
-	const stream = fs.createReadStream(source);
+	// Large reads: an archive's bytes pass through a few stream stages each, per chunk.
+	const stream = fs.createReadStream(source, {highWaterMark: 1024 * 1024});
 	await new Promise<void>((resolve, reject) => {
 		stream.once('open', () => resolve());
 		stream.once('error', error => reject(new BerthError('NO_SUCH_FILE', `cannot read \`${source}\`: ${error.message}`, {cause: error})));

@@ -53,7 +53,7 @@ class Staged {
 	}
 
 	async read(source: AsyncIterable<Buffer>): Promise<void> {
-		const reader = new TarReader(source);
+		const reader = new TarReader(source, {digest: false});
 		try {
 			for (let header = await reader.next(); header !== null; header = await reader.next()) {
 				const name = cleanEntryPath(header.path);

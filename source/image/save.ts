@@ -7,6 +7,7 @@
  * The metadata comes first and every time is zero: saving the same images twice gives the
  * same bytes.
  */
+import fs from 'node:fs';
 import {MediaType, type Descriptor, type Index} from './oci.js';
 import {familiar, formatReference, normalizeReference, parseReference} from './reference.js';
 import type {Image} from './store.js';
@@ -79,7 +80,9 @@ export const saveArchive = (blobs: BlobStore, items: SaveItem[]): TarOutput => w
 
 			written.add(descriptor.digest);
 			const size = await blobs.size(descriptor.digest);
-			yield {header: tarHeader({path: blobPath(descriptor.digest), type: 'file', size}), body: blobs.open(descriptor.digest)};
+			// Read in large chunks: the tar writer and the output handle each chunk in turn.
+			const body = fs.createReadStream(blobs.path(descriptor.digest), {highWaterMark: 1024 * 1024});
+			yield {header: tarHeader({path: blobPath(descriptor.digest), type: 'file', size}), body};
 		}
 	}
 })());

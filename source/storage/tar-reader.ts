@@ -4,7 +4,7 @@
  * detected by its magic bytes. While reading it hashes the uncompressed stream, so `finish()`
  * returns the layer's diff id without a second pass.
  */
-import {createHash} from 'node:crypto';
+import {createHash, type Hash} from 'node:crypto';
 import {pipeline, Readable} from 'node:stream';
 import zlib from 'node:zlib';
 import {BerthError} from '../engine/errors.js';
@@ -63,7 +63,8 @@ async function * decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
 
 export class TarReader {
 	private readonly iterator: AsyncIterator<Buffer>;
-	private readonly hash = createHash('sha256');
+	/** Absent when the caller needs no diff id (an image archive, read only for its files). */
+	private readonly hash: Hash | undefined;
 	private chunk: Buffer = Buffer.alloc(0);
 	/** Bytes of the current entry's body (and its padding) not consumed yet. */
 	private remaining = 0;
@@ -71,8 +72,9 @@ export class TarReader {
 	private globalPax = new Map<string, Buffer>();
 	private ended = false;
 
-	constructor(source: AsyncIterable<Buffer>) {
+	constructor(source: AsyncIterable<Buffer>, options: {digest?: boolean} = {}) {
 		this.iterator = decompressed(source);
+		this.hash = options.digest === false ? undefined : createHash('sha256');
 	}
 
 	/** The next entry's header, or null at the end of the archive. Skips what is left of the previous body. */
@@ -178,6 +180,10 @@ export class TarReader {
 			this.chunk = Buffer.alloc(0);
 		}
 
+		if (!this.hash) {
+			throw new BerthError('INVALID_STATE', 'tar reader made without a digest has none to give');
+		}
+
 		return `sha256:${this.hash.digest('hex')}`;
 	}
 
@@ -193,7 +199,7 @@ export class TarReader {
 		}
 
 		const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-		this.hash.update(chunk);
+		this.hash?.update(chunk);
 		this.chunk = this.chunk.length === 0 ? chunk : Buffer.concat([this.chunk, chunk]);
 		return true;
 	}
