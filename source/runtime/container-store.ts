@@ -7,7 +7,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {readJson, sweepTemp, withLock, writeJsonAtomic} from '../storage/atomic.js';
+import {listDir, readJson, sweepTemp, withLock, writeJsonAtomic} from '../storage/atomic.js';
 import type {Container, ContainerRecord, State} from './container.js';
 
 export class ContainerStore {
@@ -30,15 +30,7 @@ export class ContainerStore {
 	}
 
 	async ids(): Promise<string[]> {
-		try {
-			return (await fsp.readdir(this.dir)).filter(name => /^[a-f\d]{64}$/.test(name));
-		} catch (error) {
-			if (isErrno(error, 'ENOENT')) {
-				return [];
-			}
-
-			throw error;
-		}
+		return (await listDir(this.dir)).filter(name => /^[a-f\d]{64}$/.test(name));
 	}
 
 	/** Every container that is whole on disk; one being created or removed right now is skipped. */

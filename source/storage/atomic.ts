@@ -87,19 +87,22 @@ export const syncDir = async (dir: string): Promise<void> => {
 	}
 };
 
-/** Removes the temporary files and directories that killed writers left in `dir`. */
-export const sweepTemp = async (dir: string): Promise<void> => {
-	let names: string[];
+/** The names in `dir`; none when it does not exist (yet). */
+export const listDir = async (dir: string): Promise<string[]> => {
 	try {
-		names = await fsp.readdir(dir);
+		return await fsp.readdir(dir);
 	} catch (error) {
 		if (isErrno(error, 'ENOENT')) {
-			return;
+			return [];
 		}
 
 		throw error;
 	}
+};
 
+/** Removes the temporary files and directories that killed writers left in `dir`. */
+export const sweepTemp = async (dir: string): Promise<void> => {
+	const names = await listDir(dir);
 	await Promise.all(names.filter(name => name.startsWith(TEMP_PREFIX) && !writerAlive(name))
 		.map(async name => fsp.rm(path.join(dir, name), {recursive: true, force: true})));
 };

@@ -10,7 +10,7 @@ import {createHash} from 'node:crypto';
 import {pipeline} from 'node:stream/promises';
 import {Transform, type Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {syncDir, sweepTemp, tempName} from './atomic.js';
+import {listDir, syncDir, sweepTemp, tempName} from './atomic.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -124,15 +124,7 @@ export class BlobStore {
 	}
 
 	async list(): Promise<Digest[]> {
-		try {
-			return (await fsp.readdir(this.dir)).filter(name => !name.startsWith('.')).map(hex => `sha256:${hex}` as Digest);
-		} catch (error) {
-			if (isErrno(error, 'ENOENT')) {
-				return [];
-			}
-
-			throw error;
-		}
+		return (await listDir(this.dir)).filter(name => !name.startsWith('.')).map(hex => `sha256:${hex}` as Digest);
 	}
 
 	/** Removes what killed writers left behind. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type {Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
-import {syncDir, sweepTemp, tempName, withLock} from './atomic.js';
+import {listDir, syncDir, sweepTemp, tempName, withLock} from './atomic.js';
 import {isDigest, sha256, type Digest} from './blobs.js';
 import {extractLayer} from './extract.js';
 import {removeStaleProbes} from './overlay-probe.js';
@@ -148,18 +148,7 @@ export class LayerStore {
 	}
 
 	async list(): Promise<Digest[]> {
-		let names: string[];
-		try {
-			names = await fsp.readdir(this.root);
-		} catch (error) {
-			if (isErrno(error, 'ENOENT')) {
-				return [];
-			}
-
-			throw error;
-		}
-
-		return names.filter(name => /^[a-f\d]{64}$/.test(name)).map(name => `sha256:${name}` as Digest);
+		return (await listDir(this.root)).filter(name => /^[a-f\d]{64}$/.test(name)).map(name => `sha256:${name}` as Digest);
 	}
 
 	/** Removes what killed unpacks and removals left behind. */

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {isErrno} from '../engine/errors.js';
 import {native, S_IFCHR} from '../native/addon.js';
-import {TEMP_PREFIX, tempName, writerAlive} from './atomic.js';
+import {listDir, TEMP_PREFIX, tempName, writerAlive} from './atomic.js';
 import {OPAQUE_XATTR} from './whiteout.js';
 import {mountOverlay, unmount} from './mounts.js';
 
@@ -56,18 +56,7 @@ export const probeOverlay = async (dir: string): Promise<boolean> => {
 
 /** A probe killed while mounted left its mount: detach it before the directory can go. */
 export const removeStaleProbes = async (dir: string): Promise<void> => {
-	let names: string[];
-	try {
-		names = await fsp.readdir(dir);
-	} catch (error) {
-		if (isErrno(error, 'ENOENT')) {
-			return;
-		}
-
-		throw error;
-	}
-
-	for (const name of names) {
+	for (const name of await listDir(dir)) {
 		// Another berth process may be probing right now: only a dead one's probe is stale.
 		if (name.startsWith(TEMP_PREFIX) && name.endsWith(`-${probeLabel}`) && !writerAlive(name)) {
 			unmount(path.join(dir, name, 'merged'));
