@@ -3,7 +3,7 @@
  * namespace, in an existing network namespace (nsenter) or in a new one (unshare), so that a
  * container's whole network takes two processes to make.
  */
-import {runOrFail} from './command.js';
+import {findProgram, runOrFail} from './command.js';
 
 /** Where a batch runs: the host, a namespace file, or a namespace created at that file first. */
 export type Where = {netns?: string; create?: boolean};
@@ -19,7 +19,8 @@ const prefix = ({netns, create}: Where): string[] => {
 /** Runs `ip` commands (one a line, as `ip -batch` reads them) and stops at the first that fails. */
 export const ipBatch = async (what: string, lines: string[], where: Where = {}): Promise<void> => {
 	if (lines.length > 0) {
-		await runOrFail(what, [...prefix(where), 'ip', '-batch', '-'], {input: `${lines.join('\n')}\n`});
+		// unshare and nsenter look `ip` up on PATH themselves: give them the system's.
+		await runOrFail(what, [...prefix(where), findProgram('ip') ?? 'ip', '-batch', '-'], {input: `${lines.join('\n')}\n`});
 	}
 };
 
