@@ -3,7 +3,7 @@ import type {Container} from '../runtime/container.js';
 import {BerthError} from '../engine/errors.js';
 import {shortId} from '../runtime/names.js';
 import {portsText, type PortMapping} from '../network/ports.js';
-import {collect, getEngine, print} from './context.js';
+import {collect, getEngine} from './context.js';
 import {ago, commandText, statusText, table} from './format.js';
 import {formatAll} from './template.js';
 
