@@ -173,7 +173,14 @@ export class Transport {
 	async stream(url: string, request: Request = {}): Promise<Streamed> {
 		let answer;
 		try {
-			answer = await undiciRequest(url, {method: (request.method ?? 'GET') as 'GET', headers: request.headers, body: request.body?.(), dispatcher: this.dispatcher});
+			answer = await undiciRequest(url, {
+				method: (request.method ?? 'GET') as 'GET',
+				headers: request.headers,
+				body: request.body?.(),
+				dispatcher: this.dispatcher,
+				// Docker Hub sends blob downloads to a CDN; undici drops the credentials on the way.
+				maxRedirections: request.method === undefined || request.method === 'GET' ? 5 : 0,
+			});
 		} catch (error) {
 			throw networkError(error, this.domain, this.certsDir);
 		}

@@ -69,3 +69,30 @@ test('a registry that is not there is one error saying so', async t => {
 	t.is((error as {code?: string}).code, 'REGISTRY_UNAVAILABLE');
 	t.regex(error!.message, /^cannot reach 127\.0\.0\.1:1 \(.+\): check that the registry is up and try again$/);
 });
+
+test('a blob download redirected to another host is followed, without the credentials', async t => {
+	let seen: string | undefined = 'not asked';
+	const cdn = http.createServer((request, response) => {
+		seen = request.headers.authorization;
+		response.end('blob bytes');
+	});
+	await new Promise<void>(resolve => {
+		cdn.listen(0, '127.0.0.2', resolve);
+	});
+	const registry = http.createServer((_request, response) => {
+		response.writeHead(307, {Location: `http://127.0.0.2:${(cdn.address() as AddressInfo).port}/blob`}).end();
+	});
+	await new Promise<void>(resolve => {
+		registry.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => {
+		cdn.close();
+		registry.close();
+	});
+	const transport = new Transport(`127.0.0.1:${(registry.address() as AddressInfo).port}`);
+	const {response, body} = await transport.stream(transport.url('/v2/x/blobs/sha256:0'), {headers: {Authorization: 'Bearer secret'}});
+	t.is(response.status, 200);
+	t.is(await body!.setEncoding('utf8').toArray().then(chunks => chunks.join('')), 'blob bytes');
+	t.is(seen, undefined);
+	await transport.close();
+});
