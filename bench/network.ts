@@ -12,7 +12,7 @@
  * on a network of its private config dir, dockerd on a bridge made here (without iptables,
  * as bench/peers.ts runs it: its published ports go through docker-proxy).
  *
- *   sudo node --import=tsx bench/network.ts [runs] [MiB]
+ *   sudo node --import=tsx bench/network.ts [runs] [MiB] [transfer rounds]
  */
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,8 @@ import {makeBusyboxTarball} from '../test/helpers/busybox.js';
 import {docker, podman, type Peer} from './peers.js';
 
 const runs = Number(process.argv[2] ?? 15);
-const mebibytes = Number(process.argv[3] ?? 256);
+const mebibytes = Number(process.argv[3] ?? 128);
+const rounds = Number(process.argv[4] ?? 15);
 const work = fs.mkdtempSync('/tmp/bn-');
 const cli = path.resolve(import.meta.dirname, '../dist/cli.js');
 const tag = path.basename(work).slice(3, 9).toLowerCase().replaceAll(/[^a-z\d]/g, 'x');
@@ -165,8 +166,11 @@ const waitFor = (url: string): void => {
 	throw new Error(`${url} does not answer`);
 };
 
-/** Median MiB/s through each path, rounds taking turns. */
-const throughput = (engine: Engine): Record<string, number> => {
+/**
+ * Median MiB/s through each path, and the median of each round's ratio to the direct path:
+ * rounds take turns, so a burst of load elsewhere weighs on one round, not on one path.
+ */
+const throughput = (engine: Engine): Record<string, {speed: number; ratio: number}> => {
 	const name = `bench-serve-${process.pid}`;
 	sh(engine.detached(name, `head -c ${mebibytes * 1024 * 1024} /dev/zero > /www/big && exec httpd -f -p 80 -h /www`, true));
 	const port = engine.hostPort(name);
@@ -177,13 +181,18 @@ const throughput = (engine: Engine): Record<string, number> => {
 	};
 	waitFor(paths.direct!);
 	const speeds: Record<string, number[]> = Object.fromEntries(Object.keys(paths).map(key => [key, []]));
-	for (let round = 0; round < 5; round++) {
-		for (const [key, url] of Object.entries(paths)) {
+	for (let round = 0; round < rounds; round++) {
+		// Every other round backwards, so that no path always follows the same one.
+		const order = round % 2 === 0 ? Object.entries(paths) : Object.entries(paths).reverse();
+		for (const [key, url] of order) {
 			speeds[key]!.push(download(url) / 1024 / 1024);
 		}
 	}
 
-	return Object.fromEntries(Object.entries(speeds).map(([key, values]) => [key, median(values)]));
+	return Object.fromEntries(Object.entries(speeds).map(([key, values]) => [key, {
+		speed: median(values),
+		ratio: median(values.map((value, round) => value / speeds.direct![round]!)),
+	}]));
 };
 
 const tarball = makeBusyboxTarball(path.join(work, 'busybox.tar'));
@@ -233,11 +242,12 @@ try {
 		console.log(line);
 	}
 
-	console.log(`\nthroughput of a ${mebibytes} MiB download (busybox httpd -> curl), median of 5, MiB/s; ratio = path / direct\n`);
+	console.log(`\nthroughput of a ${mebibytes} MiB download (busybox httpd -> curl), medians of ${rounds} rounds, MiB/s;`);
+	console.log('(ratio) = median of each round\'s path / direct\n');
 	for (const engine of engines) {
 		const speeds = throughput(engine);
-		console.log(`${engine.name.padEnd(10)}${Object.entries(speeds).map(([key, value]) =>
-			`${key} ${value.toFixed(0)}${key === 'direct' ? '' : ` (${(value / speeds.direct!).toFixed(2)})`}`).join('   ')}`);
+		console.log(`${engine.name.padEnd(10)}${Object.entries(speeds).map(([key, {speed, ratio}]) =>
+			`${key} ${speed.toFixed(0)}${key === 'direct' ? '' : ` (${ratio.toFixed(2)})`}`).join('   ')}`);
 	}
 } finally {
 	for (const engine of engines) {
