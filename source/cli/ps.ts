@@ -7,7 +7,7 @@ import {collect, getEngine} from './context.js';
 import {ago, commandText, statusText, table} from './format.js';
 import {formatAll} from './template.js';
 
-type Flags = {all?: boolean; quiet?: boolean; noTrunc?: boolean; filter?: string[]; format?: string; latest?: boolean};
+type Flags = {all?: boolean; quiet?: boolean; /** false with --no-trunc (commander's negated option) */ trunc: boolean; filter?: string[]; format?: string; latest?: boolean};
 
 /** Docker's status filter values map onto berth's states; "exited" and "created" as they are. */
 const matches = (container: Container, filter: string): boolean => {
@@ -76,7 +76,7 @@ export const definePs = (program: Command): void => {
 				containers = containers.slice(0, 1);
 			}
 
-			const truncate = flags.noTrunc !== false;
+			const truncate = flags.trunc;
 			const published = await getEngine().networks.published();
 			const rows = containers.map(container => row(container, truncate, published.get(container.Id)));
 			if (flags.quiet) {

@@ -114,3 +114,10 @@ test.serial('container prune removes stopped containers only', async t => {
 	t.not((await berth(roots, ['ps', '-q', '-f', 'name=still-running'])).stdout, '');
 	await berth(roots, ['rm', '-f', 'still-running']);
 });
+
+test('ps --no-trunc shows whole ids and commands', async t => {
+	const id = (await berth(roots, ['create', '--name', 'long-command', testImage, 'sh', '-c', 'echo a rather long command line'])).stdout.trim();
+	const result = await berth(roots, ['ps', '-a', '--no-trunc', '-f', 'name=long-command']);
+	t.regex(result.stdout, new RegExp(`\\n${id}\\s+busybox-test:latest\\s+"sh -c echo a rather long command line"`));
+	await berth(roots, ['rm', 'long-command']);
+});
