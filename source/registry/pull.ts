@@ -63,25 +63,55 @@ const platformName = (platform: Platform | undefined): string =>
 
 type LayerProgress = (phase: LayerPhase, current?: number) => void;
 
+/** Bytes gathered before they go on: a network chunk is 64 KiB, a write of it a thread-pool round trip. */
+const batch = 1024 * 1024;
+
 /**
- * Copies each chunk to `tar` too, waiting while `tar` is full, so that a layer is unpacked
- * from the bytes as they arrive instead of being read back from the store.
+ * Gathers the download into batches of a MiB and with `tar` copies each to it too, waiting
+ * while `tar` is full, so that a layer is unpacked from the bytes as they arrive instead of
+ * being read back from the store.
  */
-const tee = (tar: PassThrough): Transform => new Transform({
-	transform(chunk: Buffer, _encoding, callback) {
-		if (tar.write(chunk)) {
-			callback(null, chunk);
+const tee = (tar?: PassThrough): Transform => {
+	let held: Buffer[] = [];
+	let size = 0;
+	const pass = (stream: Transform, callback: (error?: Error | null) => void) => {
+		const chunk = Buffer.concat(held, size);
+		held = [];
+		size = 0;
+		stream.push(chunk);
+		if (!tar || tar.write(chunk)) {
+			callback();
 		} else {
 			tar.once('drain', () => {
-				callback(null, chunk);
+				callback();
 			});
 		}
-	},
-	flush(callback) {
-		tar.end();
-		callback();
-	},
-});
+	};
+
+	return new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			held.push(chunk);
+			size += chunk.length;
+			if (size < batch) {
+				callback();
+			} else {
+				pass(this, callback);
+			}
+		},
+		flush(callback) {
+			const end = () => {
+				tar?.end();
+				callback();
+			};
+
+			if (size > 0) {
+				pass(this, end);
+			} else {
+				end();
+			}
+		},
+	});
+};
 
 /**
  * Streams a blob into the store, verified against its descriptor, and with `unpack` unpacks
@@ -96,7 +126,7 @@ const download = async (
 		const tar = new PassThrough({highWaterMark: 1024 * 1024});
 		// Its failures reach this function through `unpacking`.
 		tar.on('error', () => undefined);
-		const source = unpack ? tee(tar) : new PassThrough();
+		const source = tee(unpack ? tar : undefined);
 		// An unpack that fails stops the download; one with nothing to do (the layer was
 		// unpacked meanwhile) lets the bytes pass.
 		const unpacking = unpack?.(tar).then(() => tar.resume(), (error: unknown) => {
