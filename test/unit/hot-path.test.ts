@@ -1,7 +1,7 @@
 /**
  * `berth run` and `berth ps` must not load Ink, React, blessed or the registry client: walk the
- * compiled CLI's static imports (dynamic `import()` is how the heavy parts come in, on demand)
- * and check none of them is reached.
+ * CLI's static imports (dynamic `import()` is how the heavy parts come in, on demand) and check
+ * none of them is reached, both in the compiled modules and in the bundle `berth` runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,9 +40,21 @@ const reachable = (entry: string): Set<string> => {
 	return seen;
 };
 
-test('the CLI loads no UI or registry code up front', t => {
+const heavy = /package:(ink|react|blessed|blessed-contrib|node-pty|@xterm)|\/source\/(ui|registry|build)\//;
+
+test('the CLI\'s modules load no UI or registry code up front', t => {
 	const loaded = [...reachable(path.join(projectRoot, 'dist/source/cli/main.js'))];
 	t.true(loaded.some(file => file.endsWith('source/cli/run.js')), 'the walk reached the run command');
-	const heavy = loaded.filter(file => /package:(ink|react|blessed|blessed-contrib|node-pty|@xterm)|\/source\/(ui|registry|build)\//.test(file));
-	t.deepEqual(heavy, []);
+	t.deepEqual(loaded.filter(file => heavy.test(file)), []);
+});
+
+test('the bundle berth runs keeps them in chunks loaded on demand', t => {
+	const dist = path.join(projectRoot, 'dist');
+	// esbuild marks each bundled module with a `// path` comment.
+	const main = fs.readdirSync(dist).find(name => name.endsWith('.js') && fs.readFileSync(path.join(dist, name), 'utf8').includes('\n// dist/source/cli/main.js\n'));
+	t.truthy(main, 'a chunk holds the CLI');
+	const chunks = [...reachable(path.join(dist, main!))].filter(file => file.startsWith(dist));
+	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!));
+	t.true(modules.includes('dist/source/cli/run.js'));
+	t.deepEqual(modules.filter(module => /^node_modules\/(ink|react|react-reconciler|yoga-layout|blessed|@xterm)\/|^dist\/source\/(ui|registry|build)\//.test(module)), []);
 });
