@@ -67,7 +67,7 @@ const berth = (): Peer => {
 	return {
 		name: 'berth',
 		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
-		runDetached: name => argv('run', '-d', '--name', name, 'bench-busybox', 'sleep', '1000'),
+		runDetached: name => argv('run', '-d', '--network', 'none', '--name', name, 'bench-busybox', 'sleep', '1000'),
 		exec: name => argv('exec', name, 'true'),
 		remove: name => argv('rm', '-f', name),
 		helperPids(name) {
