@@ -16,9 +16,16 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type {Readable} from 'node:stream';
 import {STATUS_CODES} from 'node:http';
-import {Agent, request as undiciRequest} from 'undici';
+import {createRequire} from 'node:module';
+import type {Agent as UndiciAgent, Dispatcher} from 'undici';
 import {isBerthError} from '../engine/errors.js';
 import {networkCode, networkError, tlsAdvice} from './errors.js';
+
+// undici's index loads all of it (fetch, websockets, mocks): 110 ms of every pull's and push's
+// start. These two files are what berth uses; the version is pinned in package.json.
+const require = createRequire(import.meta.url);
+const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+const undiciRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 export type TransportOptions = {
 	/** false: do not verify the registry's certificate, and accept plain HTTP. */
@@ -118,7 +125,7 @@ export class Transport {
 	readonly certsDir: string;
 	private base: string;
 	private readonly tlsVerify: boolean;
-	private readonly dispatcher: Agent;
+	private readonly dispatcher: UndiciAgent;
 
 	constructor(domain: string, options: TransportOptions = {}) {
 		this.domain = domain;
@@ -170,16 +177,18 @@ export class Transport {
 	 * fifth of its CPU. An answer of 400 or more comes with its text, as fetch's would. Not
 	 * retried: its caller retries the whole transfer.
 	 */
-	async stream(url: string, request: Request = {}): Promise<Streamed> {
+	async stream(url: string, sent: Request = {}): Promise<Streamed> {
 		let answer;
 		try {
-			answer = await undiciRequest(url, {
-				method: (request.method ?? 'GET') as 'GET',
-				headers: request.headers,
-				body: request.body?.(),
-				dispatcher: this.dispatcher,
+			const {origin, pathname, search} = new URL(url);
+			answer = await undiciRequest.call(this.dispatcher, {
+				origin,
+				path: pathname + search,
+				method: (sent.method ?? 'GET') as Dispatcher.HttpMethod,
+				headers: sent.headers,
+				body: sent.body?.(),
 				// Docker Hub sends blob downloads to a CDN; undici drops the credentials on the way.
-				maxRedirections: request.method === undefined || request.method === 'GET' ? 5 : 0,
+				maxRedirections: sent.method === undefined || sent.method === 'GET' ? 5 : 0,
 			});
 		} catch (error) {
 			throw networkError(error, this.domain, this.certsDir);
