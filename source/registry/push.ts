@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import {Transform} from 'node:stream';
-import {BerthError} from '../engine/errors.js';
+import {BerthError, isBerthError} from '../engine/errors.js';
 import {MediaType, type Descriptor} from '../image/oci.js';
 import {familiar, formatReference, normalizeReference, parseReference, repositoryName} from '../image/reference.js';
 import type {Image, ImageStore} from '../image/store.js';
@@ -20,7 +20,7 @@ import {RegistryClient, digestOf, type ClientOptions} from './client.js';
 import {inContext} from './errors.js';
 import {limiter, settleAll} from './limit.js';
 import type {OnProgress} from './progress.js';
-import {retrying} from './transport.js';
+import {isTransient, retrying} from './transport.js';
 
 export type PushStores = {images: ImageStore; blobs: BlobStore};
 
@@ -90,13 +90,22 @@ const sendChunks = async ({client, blobs, blob, chunkSize, onBytes}: Upload, ses
 	await client.finishUpload(session.location, blob.digest);
 };
 
-/** Uploads one blob from the upload at `location`, resuming or restarting it on transient failures. */
+/**
+ * The registry forgot the upload or no longer takes it where it stood: distribution cancels
+ * one whose chunk broke half way, sometimes only after it answered a status request.
+ */
+const uploadLost = (error: unknown): boolean => isBerthError(error)
+	&& (error.code === 'REGISTRY_NOT_FOUND' || (error.code === 'INVALID_ARGUMENT' && /BLOB_UPLOAD_INVALID| 416/.test(error.message)));
+
+/**
+ * Uploads one blob from the upload at `location`: on a transient failure it resumes where the
+ * registry stands, and when the registry lost the upload it starts a new one.
+ */
 const upload = async (job: Upload, location: string): Promise<void> => {
 	let session: {location: string} | undefined = {location};
 	await retrying(async attempt => {
 		let offset = 0;
 		if (attempt > 0 && session) {
-			// After a chunk that broke half way, distribution cancels the upload here: start anew.
 			session = await job.client.uploadOffset(session.location).then(status => {
 				offset = status.offset;
 				return {location: status.location};
@@ -106,6 +115,13 @@ const upload = async (job: Upload, location: string): Promise<void> => {
 		session ??= {location: (await job.client.startUpload(job.blob.digest))!};
 		job.onBytes(offset);
 		await sendChunks(job, session, offset);
+	}, error => {
+		if (uploadLost(error)) {
+			session = undefined;
+			return true;
+		}
+
+		return isTransient(error);
 	});
 };
 

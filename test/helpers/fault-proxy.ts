@@ -15,6 +15,8 @@ export type Fault = {
 	times: number;
 	/** How many matching requests pass before the failures begin. */
 	after?: number;
+	/** Only requests with a body of at least this many bytes match. */
+	minBytes?: number;
 	kind: 'error' | 'cut-response' | 'cut-request';
 };
 
@@ -26,7 +28,9 @@ export type FaultProxy = {
 };
 
 const matching = (faults: Fault[], request: http.IncomingMessage): Fault | undefined => {
-	const fault = faults.find(candidate => candidate.times > 0 && candidate.method === request.method && candidate.path.test(request.url!));
+	const bytes = Number(request.headers['content-length'] ?? 0);
+	const fault = faults.find(candidate => candidate.times > 0 && candidate.method === request.method && candidate.path.test(request.url!)
+		&& bytes >= (candidate.minBytes ?? 0));
 	if (fault && (fault.after ?? 0) > 0) {
 		fault.after!--;
 		return undefined;

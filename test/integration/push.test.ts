@@ -112,13 +112,17 @@ test('a 500 in the middle of an upload: the push resumes where the registry stan
 	t.is(skopeoInspect(`${registry!.host}/push/resumed:1`).Digest, pushedDigest(result.stdout));
 });
 
-test('a chunk cut off half way: the registry drops the upload and the push starts it over', async t => {
+test('a chunk cut off half way: the push starts the upload over, or resumes it', async t => {
 	const {name, roots} = await image('push/restarted');
-	proxy!.faults.push({method: 'PATCH', path: /^\/v2\/push\/restarted\//, times: 1, kind: 'cut-request'});
+	// The busybox layer's: a megabyte reaches the registry, which then holds more than the upload's state says.
+	proxy!.faults.push({method: 'PATCH', path: /^\/v2\/push\/restarted\//, minBytes: 1_000_000, times: 1, kind: 'cut-request'});
 	const result = await berth(roots, ['push', name]);
 	t.is(result.code, 0, result.stderr);
-	// One for each of the four blobs, and the one that started over.
-	t.is(requestsFor('push/restarted').filter(request => request.startsWith('POST')).length, 5);
+	const log = requestsFor('push/restarted');
+	t.true(log.some(request => request.startsWith('GET /v2/push/restarted/blobs/uploads/')), log.join('\n'));
+	// One for each of the four blobs, and one more when the registry had dropped the upload
+	// (it may not have noticed yet, when the cut came before it had written anything).
+	t.true([4, 5].includes(log.filter(request => request.startsWith('POST')).length), log.join('\n'));
 	t.is(skopeoInspect(`${registry!.host}/push/restarted:1`).Digest, pushedDigest(result.stdout));
 });
 
