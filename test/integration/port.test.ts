@@ -74,8 +74,8 @@ for (const driver of drivers) {
 	});
 
 	test.serial(`${driver}: a port published on 127.0.0.1 is not on the host's address`, async t => {
-		const port = await freePort();
-		await serve(['-p', `127.0.0.1:${port}:80`], 'local only');
+		const id = await serve(['-p', '127.0.0.1::80'], 'local only');
+		const port = (await berth(stores.get(driver)!, ['port', id, '80'])).stdout.trim().split(':')[1];
 		t.is(await curl(`http://127.0.0.1:${port}/`), 'local only\n');
 		t.is(await curl(`http://${hostAddress()}:${port}/`, 1), undefined);
 	});
