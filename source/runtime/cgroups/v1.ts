@@ -74,10 +74,11 @@ export class CgroupsV1 implements CgroupManager {
 	async create(id: string, limits: Limits): Promise<string[]> {
 		checkLimits(limits, cpuCount(this.proc));
 		try {
-			for (const hierarchy of new Set(this.hierarchies.values())) {
+			// The hierarchies are independent of each other: make them all at once.
+			await Promise.all([...new Set(this.hierarchies.values())].map(async hierarchy => {
 				await this.makeGroup(path.join(hierarchy, BERTH_GROUP));
 				await this.makeGroup(path.join(hierarchy, BERTH_GROUP, id));
-			}
+			}));
 
 			await this.writeLimits(id, limits);
 		} catch (error) {
@@ -162,9 +163,7 @@ export class CgroupsV1 implements CgroupManager {
 			await this.thaw(id);
 		}
 
-		for (const dir of this.paths(id)) {
-			await removeCgroup(dir);
-		}
+		await Promise.all(this.paths(id).map(async dir => removeCgroup(dir)));
 	}
 
 	private dir(controller: Controller, id: string): string {
