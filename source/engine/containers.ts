@@ -453,8 +453,9 @@ export class Containers {
 			container = await this.store.read(container.Id).catch(() => container);
 		}
 
-		// A start killed half-way left its network behind.
+		// A start killed half-way left its network, and maybe its cgroup, behind.
 		await this.engine.networks.detach(container.Id);
+		await this.engine.cgroups().destroy(container.Id);
 		const snapshotter = await this.engine.snapshotter();
 		await this.store.withStoreLock(async () => {
 			await snapshotter.remove(this.store.containerDir(container.Id));
