@@ -4,7 +4,7 @@
  * shape, so the rest of berth reads either through the same types; only the media types differ.
  */
 import os from 'node:os';
-import {sha256, type Digest} from '../storage/blobs.js';
+import type {Digest} from '../storage/blobs.js';
 
 export const MediaType = {
 	ociDescriptor: 'application/vnd.oci.descriptor.v1+json',
@@ -258,17 +258,4 @@ export const selectManifest = (index: Index, host: Platform = hostPlatform()): D
 	}
 
 	return undefined;
-};
-
-/**
- * Chain ids name a stack of layers (image-spec config.md): the base layer's is its diff id,
- * each next one is sha256 of "<parent chain id> <diff id>". Unpacked layers are stored by them.
- */
-export const chainIds = (diffIds: readonly Digest[]): Digest[] => {
-	const chain: Digest[] = [];
-	for (const diffId of diffIds) {
-		chain.push(chain.length === 0 ? diffId : sha256(`${chain.at(-1)!} ${diffId}`));
-	}
-
-	return chain;
 };

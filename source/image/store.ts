@@ -18,7 +18,8 @@ import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
 import {readJsonOr, withLock, writeJsonAtomic} from '../storage/atomic.js';
 import type {BlobStore, Digest} from '../storage/blobs.js';
-import {MediaType, chainIds, isManifest, type Descriptor, type ImageConfig, type Manifest} from './oci.js';
+import {chainIds} from '../storage/layers.js';
+import {MediaType, isManifest, type Descriptor, type ImageConfig, type Manifest} from './oci.js';
 import {formatReference, normalizeReference} from './reference.js';
 
 export type Image = {

@@ -12,11 +12,11 @@
 import {PassThrough, Readable, Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {BerthError, isBerthError} from '../engine/errors.js';
-import {chainIds, isIndex, isManifest, selectManifest, hostPlatform, platformMatches, type Descriptor, type ImageConfig, type Index, type Manifest, type Platform} from '../image/oci.js';
+import {isIndex, isManifest, selectManifest, hostPlatform, platformMatches, type Descriptor, type ImageConfig, type Index, type Manifest, type Platform} from '../image/oci.js';
 import {familiar, formatReference, normalizeReference, repositoryName, type Reference} from '../image/reference.js';
 import type {ImageStore} from '../image/store.js';
 import type {BlobStore, Digest} from '../storage/blobs.js';
-import type {LayerStore} from '../storage/layers.js';
+import {chainIds, type LayerStore} from '../storage/layers.js';
 import {RegistryClient, type ClientOptions} from './client.js';
 import {inContext, networkCode} from './errors.js';
 import {limiter, settleAll} from './limit.js';

@@ -1,7 +1,8 @@
 import {createHash} from 'node:crypto';
 import test from 'ava';
+import {chainIds} from '../../source/storage/layers.js';
 import {
-	MediaType, chainIds, goArch, hostPlatform, isIndex, isManifest, layerCompression, platformMatches, selectManifest,
+	MediaType, goArch, hostPlatform, isIndex, isManifest, layerCompression, platformMatches, selectManifest,
 	type Descriptor, type Index, type Platform,
 } from '../../source/image/oci.js';
 import type {Digest} from '../../source/storage/blobs.js';
