@@ -49,36 +49,13 @@ export const addRunFlags = (command: Command): Command => command
 	.option('--pull <policy>', 'pull the image first: missing (when it is not here), always or never', parsePullPolicy, 'missing')
 	.option('--rootfs', 'the first argument is a directory to use as the container\'s root (read-only, with a throwaway layer above)');
 
-export type RunFlags = {
-	interactive?: boolean;
-	tty?: boolean;
-	rm?: boolean;
-	name?: string;
-	env?: string[];
-	envFile?: string[];
-	workdir?: string;
-	user?: string;
-	hostname?: string;
-	volume?: string[];
-	tmpfs?: string[];
-	entrypoint?: string;
+/** The flags as commander gives them: RunOptions, but with the values still as typed. */
+export type RunFlags = Omit<RunOptions, 'image' | 'command' | 'labels' | 'memory' | 'nanoCpus' | 'cpuShares' | 'pidsLimit'> & {
+	label?: string[];
 	memory?: string;
 	cpus?: string;
 	cpuShares?: string;
 	pidsLimit?: string;
-	capAdd?: string[];
-	capDrop?: string[];
-	privileged?: boolean;
-	securityOpt?: string[];
-	readOnly?: boolean;
-	init?: boolean;
-	detachKeys?: string;
-	label?: string[];
-	stopSignal?: string;
-	network?: string;
-	publish?: string[];
-	publishAll?: boolean;
-	rootfs?: boolean;
 	pull?: PullPolicy;
 };
 
