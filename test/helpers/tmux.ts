@@ -3,6 +3,7 @@
  * running a command, keys sent to it, and the screen read back.
  */
 import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -55,6 +56,8 @@ export const openTerminal = (command: string[], options: {env?: NodeJS.ProcessEn
 			try {
 				tmux('kill-server');
 			} catch {}
+
+			fs.rmSync(socket, {force: true});
 		},
 	};
 	return terminal;

@@ -24,7 +24,9 @@ const id = 'c0ffee'.padEnd(64, '0');
 const readTrimmed = (file: string): string => fs.readFileSync(file, 'utf8').trim();
 
 for (const makeFixture of fixtures) {
-	const name = makeFixture().name;
+	const probe = makeFixture();
+	const {name} = probe;
+	probe.cleanup();
 	const setup = (t: {teardown(fn: () => void): void}): FakeCgroups => {
 		const fixture = makeFixture();
 		t.teardown(() => {
