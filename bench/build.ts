@@ -12,12 +12,11 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {makeBusyboxTarball} from '../test/helpers/busybox.js';
-import {docker, podman, type Peer} from './peers.js';
+import {berthCommand, docker, podman, type Peer} from './peers.js';
 
 const runs = Number(process.argv[2] ?? 5);
 // Short: a unix socket's path (BERTH_RUN/<id>/attach.sock) has at most 107 bytes.
 const work = fs.mkdtempSync('/tmp/bb-');
-const cli = path.resolve(import.meta.dirname, '../dist/cli.js');
 
 const dockerfile = `FROM bench-busybox
 RUN echo one > /one && mkdir -p /var/cache/bench
@@ -68,8 +67,8 @@ const peers: Array<Peer | string> = [];
 try {
 	const env = {...process.env, BERTH_ROOT: path.join(work, 'berth/root'), BERTH_RUN: path.join(work, 'berth/run')};
 	Object.assign(process.env, env);
-	execFileSync(process.execPath, [cli, 'import', tarball, 'bench-busybox'], {stdio: 'ignore'});
-	const ours = measure((...flags) => [process.execPath, cli, 'build', '--network', 'none', ...flags, '-t', 'bench-built', context]);
+	execFileSync(berthCommand, ['import', tarball, 'bench-busybox'], {stdio: 'ignore'});
+	const ours = measure((...flags) => [berthCommand, 'build', '--network', 'none', ...flags, '-t', 'bench-built', context]);
 	const rows: Array<[string, Result | string]> = [['berth', ours]];
 	for (const [name, make] of [['podman', () => podman(path.join(work, 'podman'), tarball)], ['docker', () => docker(path.join(work, 'docker'), tarball)]] as const) {
 		const peer = make();

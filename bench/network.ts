@@ -19,13 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {makeBusyboxTarball} from '../test/helpers/busybox.js';
-import {docker, podman, type Peer} from './peers.js';
+import {berthCommand, docker, podman, type Peer} from './peers.js';
 
 const runs = Number(process.argv[2] ?? 15);
 const mebibytes = Number(process.argv[3] ?? 128);
 const rounds = Number(process.argv[4] ?? 15);
 const work = fs.mkdtempSync('/tmp/bn-');
-const cli = path.resolve(import.meta.dirname, '../dist/cli.js');
 const tag = path.basename(work).slice(3, 9).toLowerCase().replaceAll(/[^a-z\d]/g, 'x');
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -61,7 +60,7 @@ const berth = (): Engine => {
 		BERTH_ROOT: path.join(work, 'berth/root'), BERTH_RUN: path.join(work, 'berth/run'),
 		BERTH_BRIDGE: `bb${tag}0`, BERTH_SUBNET: '10.97.0.0/24', BERTH_NFT_TABLE: `berth_bench_${tag}`,
 	});
-	const argv = (...args: string[]) => [process.execPath, cli, ...args];
+	const argv = (...args: string[]) => [berthCommand, ...args];
 	sh(argv('import', tarball, 'bench-busybox'));
 	return {
 		name: 'berth',

@@ -8,6 +8,9 @@ import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The `berth` command as installed: node started from berth's start-up snapshot. */
+export const berthCommand = path.resolve(import.meta.dirname, '../source/launch.sh');
+
 export type Peer = {
 	name: string;
 	/** argv of any command of this engine, run against its private store (none for crun). */

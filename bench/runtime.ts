@@ -13,12 +13,11 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {makeBusyboxRootfs, makeBusyboxTarball} from '../test/helpers/busybox.js';
-import {crun, docker, podman, type Peer} from './peers.js';
+import {berthCommand, crun, docker, podman, type Peer} from './peers.js';
 
 const runs = Number(process.argv[2] ?? 15);
 // Short: a unix socket's path (BERTH_RUN/<id>/attach.sock) has at most 107 bytes.
 const work = fs.mkdtempSync('/tmp/bb-');
-const cli = path.resolve(import.meta.dirname, '../dist/cli.js');
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -62,8 +61,8 @@ const measure = (peer: Peer): Result => {
 const berth = (): Peer => {
 	const env = {...process.env, BERTH_ROOT: path.join(work, 'berth/root'), BERTH_RUN: path.join(work, 'berth/run')};
 	Object.assign(process.env, env);
-	const argv = (...args: string[]) => [process.execPath, cli, ...args];
-	execFileSync(process.execPath, [cli, 'import', tarball, 'bench-busybox'], {stdio: 'ignore'});
+	const argv = (...args: string[]) => [berthCommand, ...args];
+	execFileSync(berthCommand, ['import', tarball, 'bench-busybox'], {stdio: 'ignore'});
 	return {
 		name: 'berth',
 		runTrue: argv('run', '--rm', '--network', 'none', 'bench-busybox', 'true'),
@@ -71,7 +70,7 @@ const berth = (): Peer => {
 		exec: name => argv('exec', name, 'true'),
 		remove: name => argv('rm', '-f', name),
 		helperPids(name) {
-			const state = JSON.parse(execFileSync(process.execPath, [cli, 'inspect', '--format', '{{json .State}}', name], {encoding: 'utf8'})) as {Pid: number};
+			const state = JSON.parse(execFileSync(berthCommand, ['inspect', '--format', '{{json .State}}', name], {encoding: 'utf8'})) as {Pid: number};
 			// The shim is the parent of the container's pid 1.
 			const stat = fs.readFileSync(`/proc/${state.Pid}/stat`, 'utf8');
 			return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])];

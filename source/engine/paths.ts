@@ -15,6 +15,11 @@ export const defaultRoots = (env: NodeJS.ProcessEnv = process.env): Roots => ({
 
 let root: string | undefined;
 
+/** Where the package is, for berth started from its start-up snapshot, whose code has no module URL. */
+export const setPackageRoot = (dir: string): void => {
+	root = dir;
+};
+
 /**
  * The installed package's own directory (the one holding package.json), found the same way
  * whether berth runs compiled from dist/ or from source in the tests.

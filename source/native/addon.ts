@@ -45,6 +45,6 @@ export const nativeBuildDir = (): string => path.join(packageRoot(), 'source/nat
 let loaded: Native | undefined;
 
 export const native = (): Native => {
-	loaded ??= createRequire(import.meta.url)(path.join(nativeBuildDir(), 'berth_native.node')) as Native;
+	loaded ??= createRequire(path.join(packageRoot(), 'package.json'))(path.join(nativeBuildDir(), 'berth_native.node')) as Native;
 	return loaded;
 };

@@ -19,11 +19,12 @@ import {STATUS_CODES} from 'node:http';
 import {createRequire} from 'node:module';
 import type {Agent as UndiciAgent, Dispatcher} from 'undici';
 import {isBerthError} from '../engine/errors.js';
+import {packageRoot} from '../engine/paths.js';
 import {networkCode, networkError, tlsAdvice} from './errors.js';
 
 // undici's index loads all of it (fetch, websockets, mocks): 110 ms of every pull's and push's
 // start. These two files are what berth uses; the version is pinned in package.json.
-const require = createRequire(import.meta.url);
+const require = createRequire(path.join(packageRoot(), 'package.json'));
 const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
 const undiciRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 

@@ -11,7 +11,8 @@ import {makeBusyboxTarball} from './busybox.js';
 import {networkEnv, removeNetworkLeftovers} from './network.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const cli = path.join(projectRoot, 'dist/cli.js');
+/** The installed `berth` command, as users start it. */
+export const cli = path.join(projectRoot, 'source/launch.sh');
 
 export type Roots = {root: string; run: string; env: NodeJS.ProcessEnv};
 
@@ -25,7 +26,7 @@ export const makeRoots = (): Roots => {
 };
 
 export const berthSync = (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Result => {
-	const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [cli, ...args], {
+	const result: SpawnSyncReturns<string> = spawnSync(cli, args, {
 		env: roots.env,
 		input: options.input ?? '',
 		encoding: 'utf8',
@@ -37,7 +38,7 @@ export const berthSync = (roots: Roots, args: string[], options: {input?: string
 /** Runs berth without blocking the event loop (so a test can act while it runs). */
 export const berth = async (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Promise<Result> =>
 	new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cli, ...args], {env: roots.env, stdio: ['pipe', 'pipe', 'pipe']});
+		const child = spawn(cli, args, {env: roots.env, stdio: ['pipe', 'pipe', 'pipe']});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.setEncoding('utf8').on('data', chunk => {
@@ -133,7 +134,7 @@ export const berthOk = async (t: {is: (actual: unknown, expected: unknown, messa
 
 /** Starts berth with `args` and kills it with SIGKILL after `delay` ms, unless it has ended by then. */
 export const killAfter = async (roots: Roots, args: string[], delay: number): Promise<void> => {
-	const child = spawn(process.execPath, [cli, ...args], {env: roots.env, stdio: 'ignore'});
+	const child = spawn(cli, args, {env: roots.env, stdio: 'ignore'});
 	const closed = new Promise(resolve => {
 		child.on('close', resolve);
 	});

@@ -11,7 +11,7 @@ test.after.always(() => {
 });
 
 const terminal = (t: {teardown(fn: () => void): void}, args: string[]) => {
-	const term = openTerminal([process.execPath, cli, ...args], {env: roots.env});
+	const term = openTerminal([cli, ...args], {env: roots.env});
 	t.teardown(() => term.close());
 	return term;
 };

@@ -150,7 +150,7 @@ test.serial('a failing RUN names the step, the command and its status, tags noth
 
 test.serial('Ctrl-C stops a build: its running step\'s container is killed and removed', async t => {
 	const dir = context('interrupted', {Dockerfile: `FROM ${testImage}\nRUN echo started; sleep 60\nRUN echo never\n`});
-	const child = spawn(process.execPath, [cli, 'build', '-t', 'built:interrupted', dir], {env: roots.env, stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(cli, ['build', '-t', 'built:interrupted', dir], {env: roots.env, stdio: ['ignore', 'pipe', 'pipe']});
 	let output = '';
 	child.stdout.setEncoding('utf8').on('data', chunk => {
 		output += chunk;

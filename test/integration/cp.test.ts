@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, berthOk, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, berthOk, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 let host: string;
@@ -37,7 +37,7 @@ test('cp out of a stopped container: a file, a directory, a directory\'s content
 test('cp out to standard output writes a tar', async t => {
 	await ok(t, ['run', '--name', 'cp-tar', testImage, 'sh', '-c', made]);
 	const file = path.join(host, 'out.tar');
-	execFileSync('sh', ['-c', `node ${JSON.stringify(path.resolve('dist/cli.js'))} cp cp-tar:/data - > ${file}`], {env: roots.env});
+	execFileSync('sh', ['-c', `${JSON.stringify(cli)} cp cp-tar:/data - > ${file}`], {env: roots.env});
 	t.deepEqual(execFileSync('tar', ['tf', file], {encoding: 'utf8'}).split('\n').filter(Boolean).sort(),
 		['data/', 'data/link', 'data/one', 'data/sub/', 'data/sub/two']);
 });

@@ -38,7 +38,7 @@ test.serial('a killed shim is noticed: the container shows as exited and leaves 
 test.serial('kill -9 of the CLI at any moment of run -d leaves a store the next command uses', async t => {
 	// Node takes a few hundred milliseconds to load berth: these land in every stage of run -d.
 	for (const delay of [100, 250, 300, 350, 400, 450, 500, 600]) {
-		const child = spawn(process.execPath, [cli, 'run', '-d', testImage, 'sleep', '1000'], {env: roots.env, stdio: 'ignore'});
+		const child = spawn(cli, ['run', '-d', testImage, 'sleep', '1000'], {env: roots.env, stdio: 'ignore'});
 		const closed = new Promise(resolve => {
 			child.on('close', resolve);
 		});

@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {berth, destroyRoots, killAfter, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, cli, destroyRoots, killAfter, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -60,7 +60,7 @@ test.serial('a view that a killed export left mounted is unmounted by the next e
 test('export to standard output streams the same tar', async t => {
 	await berth(roots, ['create', '--name', 'export-stdout', testImage, 'true']);
 	const file = path.join(path.dirname(roots.root), 'stdout.tar');
-	execFileSync('sh', ['-c', `node ${JSON.stringify(path.resolve('dist/cli.js'))} export export-stdout > ${file}`], {env: roots.env});
+	execFileSync('sh', ['-c', `${JSON.stringify(cli)} export export-stdout > ${file}`], {env: roots.env});
 	t.true(names(file).includes('bin/busybox'));
 });
 

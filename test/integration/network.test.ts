@@ -175,7 +175,7 @@ test.serial('a killed shim is noticed and its network released', async t => {
 
 test.serial('a CLI killed while it sets up the network leaves nothing once the next command has run', async t => {
 	const namespaces = path.join(roots.run, 'netns');
-	const child = spawn(process.execPath, [cli, 'run', '-d', '--name', 'midway', '-p', '80', testImage, 'sleep', '100'], {env: roots.env, stdio: 'ignore'});
+	const child = spawn(cli, ['run', '-d', '--name', 'midway', '-p', '80', testImage, 'sleep', '100'], {env: roots.env, stdio: 'ignore'});
 	const closed = new Promise(resolve => {
 		child.on('close', resolve);
 	});

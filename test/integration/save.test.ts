@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {docker} from '../../bench/peers.js';
-import {berth, busyboxTarball, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, busyboxTarball, cli, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 let dir: string;
@@ -77,7 +77,7 @@ test('several images in one archive load into another store, all of them', async
 test('save to standard output; an image saved by id has no name', async t => {
 	const id = (await berth(roots, ['image', 'inspect', '--format', '{{.Id}}', testImage])).stdout.trim();
 	const file = path.join(dir, 'by-id.tar');
-	execFileSync('sh', ['-c', `node ${JSON.stringify(path.resolve('dist/cli.js'))} image save ${id.slice(7, 19)} > ${file}`], {env: roots.env});
+	execFileSync('sh', ['-c', `${JSON.stringify(cli)} image save ${id.slice(7, 19)} > ${file}`], {env: roots.env});
 	const [manifest] = JSON.parse(run('tar', ['xOf', file, 'manifest.json']));
 	t.deepEqual(manifest.RepoTags, []);
 	const other = makeRoots();

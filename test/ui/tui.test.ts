@@ -37,7 +37,7 @@ test.after.always(async () => {
 });
 
 test('open, move, logs, a throwaway shell, commit, quit', async t => {
-	const term = openTerminal([process.execPath, cli], {env, cols: 80, rows: 24});
+	const term = openTerminal([cli], {env, cols: 80, rows: 24});
 	t.teardown(() => term.close());
 	await term.waitFor(/Containers \(1\)[\s\S]*worker[\s\S]*Images \(1\)[\s\S]*busybox-test:latest/);
 
@@ -83,7 +83,7 @@ test('open, move, logs, a throwaway shell, commit, quit', async t => {
 });
 
 test('with NO_COLOR at 80x24, help shows and q quits', async t => {
-	const term = openTerminal([process.execPath, cli], {env: {...env, NO_COLOR: '1'}, cols: 80, rows: 24});
+	const term = openTerminal([cli], {env: {...env, NO_COLOR: '1'}, cols: 80, rows: 24});
 	t.teardown(() => term.close());
 	await term.waitFor(/Containers \(\d\)/);
 	term.send('?');

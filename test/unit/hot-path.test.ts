@@ -1,7 +1,8 @@
 /**
  * `berth run` and `berth ps` must not load Ink, React, blessed or the registry client: walk the
  * CLI's static imports (dynamic `import()` is how the heavy parts come in, on demand) and check
- * none of them is reached, both in the compiled modules and in the bundle `berth` runs.
+ * none of them is reached, in the compiled modules, in the bundle of dist/cli.js, and in the
+ * start-up snapshot the `berth` command starts from.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,4 +58,15 @@ test('the bundle berth runs keeps them in chunks loaded on demand', t => {
 	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!));
 	t.true(modules.includes('dist/source/cli/run.js'));
 	t.deepEqual(modules.filter(module => /^node_modules\/(ink|react|react-reconciler|yoga-layout|blessed|@xterm)\/|^dist\/source\/(ui|registry|build)\//.test(module)), []);
+});
+
+test('the start-up snapshot holds no UI, and runs registry and build code only when a command asks', t => {
+	const bundle = fs.readFileSync(path.join(projectRoot, 'dist/snapshot.cjs'), 'utf8');
+	const modules = [...bundle.matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!);
+	t.true(modules.includes('dist/source/cli/run.js'));
+	t.deepEqual(modules.filter(module => /^node_modules\/(ink|react|react-reconciler|yoga-layout|blessed|@xterm)\/|^dist\/source\/ui\//.test(module)), []);
+	// esbuild wraps a module that is imported on demand in `__esm({"its path"() {...}})`: its body runs at the first import().
+	const onDemand = modules.filter(module => /^dist\/source\/(registry|build)\//.test(module));
+	t.true(onDemand.length > 0);
+	t.deepEqual(onDemand.filter(module => !bundle.includes(`__esm({\n  "${module}"() {`)), []);
 });
