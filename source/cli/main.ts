@@ -65,9 +65,10 @@ export const program = (): Command => {
 	return berth;
 };
 
-export const main = async (argv: string[]): Promise<number> => {
+/** Runs one command; `berth` is the program as program() makes it, made ahead in the start-up snapshot. */
+export const main = async (argv: string[], berth = program()): Promise<number> => {
 	try {
-		await program().parseAsync(argv, {from: 'user'});
+		await berth.parseAsync(argv, {from: 'user'});
 		return typeof process.exitCode === 'number' ? process.exitCode : 0;
 	} catch (error) {
 		if (error instanceof CommanderError) {

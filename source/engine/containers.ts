@@ -96,7 +96,7 @@ export class Containers {
 		await this.engine.networks.sweep(containers);
 		return containers
 			.filter(container => options.all || isActive(container.State))
-			.sort((a, b) => b.Created.localeCompare(a.Created));
+			.sort((a, b) => (a.Created < b.Created ? 1 : -1));
 	}
 
 	/**

@@ -86,7 +86,7 @@ export class ImageStore {
 	/** Every image, tagged and dangling, newest first. */
 	async list(): Promise<Image[]> {
 		const images = await this.loadAll(await this.read());
-		return images.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+		return images.sort((a, b) => ((a.created ?? '') < (b.created ?? '') ? 1 : -1));
 	}
 
 	/**
@@ -265,7 +265,7 @@ export class ImageStore {
 	}
 
 	private async write(state: ImagesFile): Promise<void> {
-		const references = Object.fromEntries(Object.entries(state.references).sort(([a], [b]) => a.localeCompare(b)));
+		const references = Object.fromEntries(Object.entries(state.references).sort(([a], [b]) => (a < b ? -1 : 1)));
 		await writeJsonAtomic(this.file, {references, untagged: state.untagged});
 	}
 

@@ -49,7 +49,7 @@ const findHierarchies = (root: string): Map<Controller, string> => {
 		throw error;
 	}
 
-	for (const entry of entries.filter(entry => entry.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+	for (const entry of entries.filter(entry => entry.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
 		for (const name of entry.name.split(',')) {
 			const controller = controllers.find(known => known === name);
 			if (controller && !found.has(controller)) {
