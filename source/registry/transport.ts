@@ -1,8 +1,9 @@
 /**
  * How berth reaches one registry: its base URL and a fetch dispatcher, plus bounded retries.
  *
- * The scheme: HTTPS, trusting the system CAs and any CA laid out as Docker does under
- * certs.d/HOST[:PORT]/*.crt (a client certificate as client.cert and client.key beside them).
+ * The scheme: HTTPS, trusting node's CAs (with those of NODE_EXTRA_CA_CERTS) and any CA laid out
+ * as Docker does under certs.d/HOST[:PORT]/*.crt (a client certificate as client.cert and
+ * client.key beside them).
  * --tls-verify=false means HTTPS without checking the certificate, and plain HTTP when the
  * registry does not speak TLS at all. Otherwise a loopback registry (localhost, 127.0.0.0/8,
  * ::1) with no certs.d entry is plain HTTP, as a test or development registry usually is.
@@ -118,7 +119,20 @@ const readCerts = (dir: string): {ca?: string[]; cert?: string; key?: string} =>
 	const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
 	const cas = names.filter(name => name.endsWith('.crt')).sort().map(name => read(name));
 	const client = names.includes('client.cert') && names.includes('client.key') ? {cert: read('client.cert'), key: read('client.key')} : {};
-	return {...(cas.length > 0 ? {ca: [...tls.rootCertificates, ...cas]} : {}), ...client};
+	return {...(cas.length > 0 ? {ca: cas} : {}), ...client};
+};
+
+/**
+ * The CAs of NODE_EXTRA_CA_CERTS, which node would read at every start: the `berth` launcher
+ * hands the file over as BERTH_EXTRA_CA_CERTS so that only a command that reaches a registry
+ * reads it. Unreadable, it is left out, as node leaves it out.
+ */
+const extraCas = (env: NodeJS.ProcessEnv = process.env): string[] => {
+	try {
+		return env.BERTH_EXTRA_CA_CERTS ? [fs.readFileSync(env.BERTH_EXTRA_CA_CERTS, 'utf8')] : [];
+	} catch {
+		return [];
+	}
 };
 
 export class Transport {
@@ -135,7 +149,8 @@ export class Transport {
 		const certs = readCerts(path.join(this.certsDir, domain));
 		const plain = this.tlsVerify && isLoopback(domain) && certs.ca === undefined && certs.cert === undefined;
 		this.base = `${plain ? 'http' : 'https'}://${apiHost(domain)}`;
-		this.dispatcher = new Agent({connect: {...certs, rejectUnauthorized: this.tlsVerify}});
+		const cas = [...extraCas(), ...certs.ca ?? []];
+		this.dispatcher = new Agent({connect: {...certs, ...(cas.length > 0 ? {ca: [...tls.rootCertificates, ...cas]} : {}), rejectUnauthorized: this.tlsVerify}});
 	}
 
 	/** An absolute URL for a path under the registry (`/v2/...`) or a Location the registry gave. */
