@@ -163,7 +163,8 @@ export class Containers {
 
 	/** `base` is the image when it is already at hand (a build step's, which images.json does not list). */
 	async create(options: RunOptions, base?: Image): Promise<Container> {
-		await this.engine.sweep();
+		// What a killed create left; the image stores are swept by the commands that write them.
+		await this.store.sweep();
 		const {image, lowers, runConfig} = await this.resolveRoot(options, base);
 		const id = newId();
 		const spec = containerSpec(id, options, runConfig);
@@ -314,21 +315,26 @@ export class Containers {
 				container = await this.store.read(id);
 			} catch (error) {
 				if (error instanceof BerthError && error.code === 'NO_SUCH_CONTAINER') {
-					return false;
+					return undefined;
 				}
 
 				throw error;
 			}
 
 			if (!isActive(container.State) || !await this.hasEnded(container)) {
-				return false;
+				return undefined;
 			}
 
 			const exit = await readExit(path.join(this.store.runDir(id), 'exit'));
 			// The shim is gone without a word: whatever it left in the cgroup dies with it.
-			await this.engine.cgroups().destroy(id);
-			await this.engine.networks.detach(id);
-			await fsp.rm(this.store.runDir(id), {recursive: true, force: true});
+			await this.release(id);
+			const exitCode = String(exit?.code ?? 137);
+			if (container.HostConfig.AutoRemove) {
+				// No record of the exit: the container goes as soon as its lock is let go.
+				await this.event('die', container, {exitCode});
+				return container;
+			}
+
 			await this.store.writeState(id, {
 				...container.State,
 				Status: 'exited',
@@ -340,12 +346,31 @@ export class Containers {
 				Error: exit ? '' : 'berth-shim exited unexpectedly',
 				FinishedAt: exit?.finished ?? nowIso(),
 			});
-			await this.event('die', container, {exitCode: String(exit?.code ?? 137)});
-			return container.HostConfig.AutoRemove;
+			await this.event('die', container, {exitCode});
+			return undefined;
 		});
 		if (removed) {
-			await this.remove(id, {force: false});
+			await this.erase(removed);
 		}
+	}
+
+	/** Lets go of what a running container holds: its cgroup, its network, its run directory. */
+	private async release(id: string): Promise<void> {
+		await Promise.all([
+			this.engine.cgroups().destroy(id),
+			this.engine.networks.detach(id),
+			fsp.rm(this.store.runDir(id), {recursive: true, force: true}),
+		]);
+	}
+
+	/** Deletes the layers and records of a container that holds nothing any more. */
+	private async erase(container: Container): Promise<void> {
+		const snapshotter = await this.engine.snapshotter();
+		await this.store.withStoreLock(async () => {
+			await snapshotter.remove(this.store.containerDir(container.Id));
+			await this.store.remove(container.Id);
+		});
+		await this.event('destroy', container);
 	}
 
 	/** Resolves when the container has ended (its exit recorded), polling the shim's exit file. */
@@ -454,14 +479,8 @@ export class Containers {
 		}
 
 		// A start killed half-way left its network, and maybe its cgroup, behind.
-		await this.engine.networks.detach(container.Id);
-		await this.engine.cgroups().destroy(container.Id);
-		const snapshotter = await this.engine.snapshotter();
-		await this.store.withStoreLock(async () => {
-			await snapshotter.remove(this.store.containerDir(container.Id));
-			await this.store.remove(container.Id);
-		});
-		await this.event('destroy', container);
+		await this.release(container.Id);
+		await this.erase(container);
 		return container;
 	}
 
