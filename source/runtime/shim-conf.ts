@@ -1,4 +1,5 @@
 /** The CONF records (source/native/shim/protocol.h) that start a container or exec in one. */
+import os from 'node:os';
 import path from 'node:path';
 import {packageRoot} from '../engine/paths.js';
 import type {Container} from './container.js';
@@ -52,6 +53,12 @@ export type RunPaths = {
 	netns?: string;
 };
 
+/** overlayfs's `volatile` option, in Linux since 5.10. */
+const kernelHasVolatileOverlay = (release = os.release()): boolean => {
+	const [major = 0, minor = 0] = release.split('.').map(Number);
+	return major > 5 || (major === 5 && minor >= 10);
+};
+
 export const runRecords = (container: Container, paths: RunPaths): ConfRecord[] => {
 	const {Config: config, HostConfig: host} = container;
 	const run = (name: string) => path.join(paths.runDir, name);
@@ -63,6 +70,9 @@ export const runRecords = (container: Container, paths: RunPaths): ConfRecord[] 
 		['id', container.Id],
 		['rootfs', paths.rootfs.kind === 'overlay' ? paths.mountpoint : paths.rootfs.dir],
 		...rootfs,
+		// Unmounting an overlay syncs the whole filesystem of its upper dir, every other writer's
+		// data included: a --rm container's changes are thrown away, so they are never synced.
+		...paths.rootfs.kind === 'overlay' && host.AutoRemove && kernelHasVolatileOverlay() ? [['volatile', 1] as ConfRecord] : [],
 		...host.ReadonlyRootfs ? [['readonly_rootfs', 1] as ConfRecord] : [],
 		etc('hostname'), etc('hosts'), etc('resolv.conf'),
 		...container.Mounts.map((mount): ConfRecord => mount.Type === 'bind'

@@ -94,6 +94,16 @@ test('writes in a container never reach the image', async t => {
 	t.is(result.stdout, 'root:x:0:0:root:/root:/bin/sh\nls-ok\n');
 });
 
+test('a --rm container\'s root is overlay with volatile, never synced to disk; a kept container\'s is not', async t => {
+	const rootMount = async (args: string[]) => (await berth(roots, ['run', ...args, testImage, 'grep', ' / / ', '/proc/self/mountinfo'])).stdout;
+	// Newer kernels show the option as fsync=volatile.
+	t.regex(await rootMount(['--rm']), / - overlay overlay .*,(fsync=)?volatile\b/);
+	const kept = await rootMount(['--name', 'kept-root']);
+	t.regex(kept, / - overlay overlay /);
+	t.notRegex(kept, /volatile/);
+	t.is((await berth(roots, ['rm', 'kept-root'])).code, 0);
+});
+
 test('--rootfs / runs on the host\'s own userland without changing it', async t => {
 	const marker = `/tmp/berth-rootfs-${process.pid}`;
 	const result = await berth(roots, ['run', '--rm', '--rootfs', '/', 'sh', '-c', `grep -c . /etc/os-release >/dev/null && echo ok > ${marker} && cat ${marker}`]);

@@ -49,6 +49,7 @@ static const struct key keys[] = {
 	{"lower", 1, true, RUN, K_PATH_LIST, AT(lower), NULL},
 	{"upper", 1, false, RUN, K_PATH, AT(upper), NULL},
 	{"work", 1, false, RUN, K_PATH, AT(work), NULL},
+	{"volatile", 1, false, RUN, K_BOOL, AT(volatile_upper), NULL},
 	{"readonly_rootfs", 1, false, RUN, K_BOOL, AT(readonly_rootfs), NULL},
 	{"mount", 5, true, RUN, K_CUSTOM, 0, apply_mount},
 	{"mask", 1, true, RUN, K_LIST, AT(mask), NULL},

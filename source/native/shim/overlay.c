@@ -18,6 +18,9 @@
 #ifndef FSOPEN_CLOEXEC
 #define FSOPEN_CLOEXEC 0x00000001
 #endif
+#ifndef FSCONFIG_SET_FLAG
+#define FSCONFIG_SET_FLAG 0
+#endif
 #ifndef FSCONFIG_SET_STRING
 #define FSCONFIG_SET_STRING 1
 #endif
@@ -71,6 +74,8 @@ static void build_data(const struct conf *c, size_t skip, struct buf *b)
 		buf_add_escaped(b, c->upper + skip);
 		buf_add(b, ",workdir=", 9);
 		buf_add_escaped(b, c->work + skip);
+		if (c->volatile_upper)
+			buf_add(b, ",volatile", 9);
 	}
 }
 
@@ -120,6 +125,8 @@ static int mount_fsconfig(const struct conf *c)
 		ret = fsconfig_string(fs, "upperdir", c->upper, c);
 	if (ret == 0 && c->work)
 		ret = fsconfig_string(fs, "workdir", c->work, c);
+	if (ret == 0 && c->volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+		ret = fail_errno(EXIT_RUNTIME, "cannot mount overlay on `%s`: volatile", c->rootfs);
 	if (ret == 0 && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		ret = fail_errno(EXIT_RUNTIME, "cannot mount overlay on `%s`", c->rootfs);
 	int mnt = ret == 0 ? syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0) : -1;

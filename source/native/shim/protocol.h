@@ -66,6 +66,8 @@
  *                                 inside the container's mount namespace; with none, rootfs is
  *                                 a ready-made tree that the shim bind-mounts onto itself.
  *   upper DIR / work DIR          overlay upper and work dirs
+ *   volatile 1                    mount the overlay `volatile`: its upper dir is never synced,
+ *                                 not even when the container's root is unmounted at its end
  *   readonly_rootfs 1             remount the root read-only after the mounts below
  *   mount SRC DEST TYPE FLAGS DATA   repeated, in order, after the root and the default mounts:
  *                                 TYPE "bind" for a bind mount (FLAGS may hold rbind, ro), else

@@ -78,7 +78,7 @@ struct conf {
 	size_t nmounts;
 	struct rlimit_rec *rlimits;
 	size_t nrlimits;
-	bool readonly_rootfs, tty, stdin_open, no_new_privileges, seccomp, privileged, init, wait_attach;
+	bool readonly_rootfs, volatile_upper, tty, stdin_open, no_new_privileges, seccomp, privileged, init, wait_attach;
 	bool has_caps;
 	uint64_t caps;
 	enum net_mode network;
