@@ -4,8 +4,9 @@
  * hand over to the supervisor (io.c).
  *
  *   shim                                   container (pid 1 in its pid namespace)
- *   clone(NEWPID|NEWNS|NEWUTS|NEWIPC[|NEWNET]) ─▶ join netns, cgroups; unshare(NEWCGROUP)
- *                                          mounts, pivot_root, pty, masks, hostname, rlimits,
+ *   clone(NEWPID|NEWNS|NEWUTS|NEWIPC[|NEWNET]) ─▶ join netns; the root and default mounts
+ *   move it into its cgroups, 'C' ──▶      unshare(NEWCGROUP), cgroup and conf mounts,
+ *                                          pivot_root, pty, masks, hostname, rlimits,
  *                          ◀── 'M' master  user, caps, seccomp, PATH lookup
  *                          ◀── 'R' ready   (or 'E' code text, then exit)
  *   pidfile, socket, "ok PID"
@@ -81,30 +82,16 @@ static int join_network(const struct conf *c)
 	return c->network == NET_NONE ? bring_up_loopback() : 0;
 }
 
-static int join_cgroup(const char *dir)
+/*
+ * The shim moves the container into its cgroups while the root is being built (place_in_cgroups);
+ * unsharing after that makes the container's cgroup its namespace's root.
+ */
+static int enter_cgroup_namespace(int sync)
 {
-	size_t len = strlen(dir) + 16;
-	char *procs = xmalloc(len);
-	snprintf(procs, len, "%s/cgroup.procs", dir);
-	int fd = open(procs, O_WRONLY | O_CLOEXEC);
-	free(procs);
-	/* "0" is the writer itself. */
-	if (fd < 0 || write(fd, "0", 1) != 1) {
-		fail_errno(EXIT_RUNTIME, "cannot join cgroup `%s`", dir);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Joining before unshare(CLONE_NEWCGROUP) makes the container's cgroup its namespace's root. */
-static int join_cgroups(const struct conf *c)
-{
-	for (size_t i = 0; i < c->cgroups.n; i++)
-		if (join_cgroup(c->cgroups.v[i]) < 0)
-			return -1;
+	struct sync_msg msg;
+	int fd;
+	if (sync_recv(sync, &msg, &fd) != SYNC_CGROUPS)
+		return fail(EXIT_RUNTIME, "the shim did not place the container in its cgroups");
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return fail_errno(EXIT_RUNTIME, "cannot create a cgroup namespace");
 	return 0;
@@ -154,9 +141,16 @@ static int setup_container(struct conf *c, struct plumbing *p, struct process *p
 {
 	if (!c->tty && pipes_as_stdio(p) < 0)
 		return -1;
-	if (join_network(c) < 0 || join_cgroups(c) < 0)
+	if (join_network(c) < 0)
 		return -1;
-	if (rootfs_setup(c) < 0 || pivot_to(c->rootfs) < 0)
+	int rootfd = rootfs_setup(c);
+	if (rootfd < 0)
+		return -1;
+	if (enter_cgroup_namespace(p->sync[1]) < 0) {
+		close(rootfd);
+		return -1;
+	}
+	if (rootfs_finish(c, rootfd) < 0 || pivot_to(c->rootfs) < 0)
 		return -1;
 	if (c->tty && console_as_stdio(p->sync[1], &proc->tty_fd) < 0)
 		return -1;
@@ -271,6 +265,33 @@ static void kill_container(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * Moving a process into a cgroup waits for an RCU grace period, ~10 ms: the shim does it while
+ * the container mounts its root, then lets it go on ('C').
+ */
+static int place_in_cgroups(const struct conf *c, pid_t pid, int sync)
+{
+	char text[16];
+	int len = snprintf(text, sizeof text, "%d", (int) pid);
+	for (size_t i = 0; i < c->cgroups.n; i++) {
+		size_t size = strlen(c->cgroups.v[i]) + 16;
+		char *procs = xmalloc(size);
+		snprintf(procs, size, "%s/cgroup.procs", c->cgroups.v[i]);
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		free(procs);
+		bool joined = fd >= 0 && write(fd, text, len) == len;
+		if (!joined)
+			fail_errno(EXIT_RUNTIME, "cannot join cgroup `%s`", c->cgroups.v[i]);
+		if (fd >= 0)
+			close(fd);
+		if (!joined)
+			return -1;
+	}
+	/* Unsent only to a container that has failed already: it said why, for wait_ready to read. */
+	sync_send(sync, SYNC_CGROUPS, -1);
+	return 0;
 }
 
 /* Waits for 'R'; keeps the pty master if one comes first. */
@@ -427,7 +448,7 @@ int run_main(struct conf *c, int report_fd)
 		.child = pid, .sync_fd = p.sync[0], .out_fd = p.out[0], .err_fd = p.err[0], .in_fd = p.in[1],
 		.listen_fd = -1, .log_fd = -1,
 	};
-	if (await_container(c, &s) < 0) {
+	if (place_in_cgroups(c, pid, s.sync_fd) < 0 || await_container(c, &s) < 0) {
 		kill_container(pid);
 		undo_supervisor(c, &s);
 		report_error(report_fd);

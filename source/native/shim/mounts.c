@@ -356,11 +356,17 @@ int rootfs_setup(const struct conf *c)
 	int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return fail_errno(EXIT_RUNTIME, "cannot open `%s`", c->rootfs);
-	int ret = mount_defaults(rootfd, c->privileged);
-	if (ret == 0)
-		ret = dev_populate(rootfd, c->privileged);
-	if (ret == 0)
-		cgroupfs_mount(rootfd, c->privileged);
+	if (mount_defaults(rootfd, c->privileged) < 0 || dev_populate(rootfd, c->privileged) < 0) {
+		close(rootfd);
+		return -1;
+	}
+	return rootfd;
+}
+
+int rootfs_finish(const struct conf *c, int rootfd)
+{
+	cgroupfs_mount(rootfd, c->privileged);
+	int ret = 0;
 	for (size_t i = 0; ret == 0 && i < c->nmounts; i++)
 		ret = mount_record(rootfd, &c->mounts[i]);
 	close(rootfd);

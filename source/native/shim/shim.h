@@ -154,7 +154,10 @@ int status_to_code(int status);
 
 /* ---- mounts.c ---- */
 
+/* The root and the default mounts; returns the root as an O_PATH descriptor for rootfs_finish. */
 int rootfs_setup(const struct conf *conf);
+/* The cgroup filesystems (seen from the container's cgroup namespace) and the conf's mounts. */
+int rootfs_finish(const struct conf *conf, int rootfd);
 int pivot_to(const char *rootfs);
 int mask_paths(const struct conf *conf);
 int readonly_paths(const struct conf *conf);

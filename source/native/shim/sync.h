@@ -2,7 +2,7 @@
  * Messages between the shim and the container's first process during setup, over a
  * SOCK_SEQPACKET socketpair (one message per send, boundaries kept).
  *   child -> shim   'M' the pty master (SCM_RIGHTS), 'R' ready to exec, 'E' failed (code, text)
- *   shim -> child   'G' go: exec the command
+ *   shim -> child   'C' the child is in its cgroups, 'G' go: exec the command
  * The child exits at once if the shim goes away before 'G'.
  */
 #ifndef BERTH_SYNC_H
@@ -14,6 +14,7 @@
 #define SYNC_READY 'R'
 #define SYNC_ERROR 'E'
 #define SYNC_GO 'G'
+#define SYNC_CGROUPS 'C'
 
 struct sync_msg {
 	char type;
