@@ -276,16 +276,13 @@ static int place_in_cgroups(const struct conf *c, pid_t pid, int sync)
 	char text[16];
 	int len = snprintf(text, sizeof text, "%d", (int) pid);
 	for (size_t i = 0; i < c->cgroups.n; i++) {
-		size_t size = strlen(c->cgroups.v[i]) + 16;
-		char *procs = xmalloc(size);
-		snprintf(procs, size, "%s/cgroup.procs", c->cgroups.v[i]);
-		int fd = open(procs, O_WRONLY | O_CLOEXEC);
-		free(procs);
-		bool joined = fd >= 0 && write(fd, text, len) == len;
+		int fd = cgroup_procs_open(c->cgroups.v[i]);
+		if (fd < 0)
+			return -1;
+		bool joined = write(fd, text, len) == len;
 		if (!joined)
 			fail_errno(EXIT_RUNTIME, "cannot join cgroup `%s`", c->cgroups.v[i]);
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		if (!joined)
 			return -1;
 	}

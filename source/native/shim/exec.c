@@ -50,13 +50,9 @@ static int open_handles(const struct conf *c, struct handles *h)
 	h->procs = xmalloc((c->cgroups.n + 1) * sizeof *h->procs);
 	h->nprocs = 0;
 	for (size_t i = 0; i < c->cgroups.n; i++) {
-		size_t len = strlen(c->cgroups.v[i]) + 16;
-		char *path = xmalloc(len);
-		snprintf(path, len, "%s/cgroup.procs", c->cgroups.v[i]);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		free(path);
+		int fd = cgroup_procs_open(c->cgroups.v[i]);
 		if (fd < 0)
-			return fail_errno(EXIT_RUNTIME, "cannot open cgroup `%s`", c->cgroups.v[i]);
+			return -1;
 		h->procs[h->nprocs++] = fd;
 	}
 	if ((h->pid_ns = open_ns(c->pid, "pid")) < 0)

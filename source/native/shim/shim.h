@@ -48,6 +48,8 @@ ssize_t read_file(const char *path, char *buf, size_t size);
 /* Reads a whole file into a malloc'ed, NUL terminated buffer. */
 char *read_file_all(const char *path, size_t *len);
 void set_cloexec_from(int lowest);
+/* Opens DIR/cgroup.procs for writing a pid into; -1 with the error set. */
+int cgroup_procs_open(const char *dir);
 int set_nonblock(int fd, bool on);
 
 /* ---- conf.c: the CONF file (protocol.h) ---- */

@@ -202,3 +202,15 @@ int set_nonblock(int fd, bool on)
 	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
 	return fcntl(fd, F_SETFL, flags);
 }
+
+int cgroup_procs_open(const char *dir)
+{
+	size_t len = strlen(dir) + 16;
+	char *path = xmalloc(len);
+	snprintf(path, len, "%s/cgroup.procs", dir);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return fail_errno(EXIT_RUNTIME, "cannot open cgroup `%s`", dir);
+	return fd;
+}
