@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type {Readable} from 'node:stream';
 import type {Engine} from './engine.js';
 import {BerthError} from './errors.js';
 import type {Config} from '../runtime/container.js';
 import type {Skip} from '../storage/changes.js';
+import type {TarOutput} from '../storage/tar-writer.js';
 import {sha256, type Digest} from '../storage/blobs.js';
 import {applyChanges} from '../image/changes.js';
 import {MediaType, type ContainerConfig, type Descriptor, type History} from '../image/oci.js';
@@ -69,10 +69,10 @@ const imageDefaults = (config: Config, base: ContainerConfig): ContainerConfig =
 };
 
 /** Stores the layer tar and returns it as a manifest layer; undefined when it holds no entry. */
-export const storeLayer = async (engine: Engine, tar: {stream: Readable; digest: () => Digest}): Promise<{blob: Descriptor; diffId: Digest} | undefined> => {
-	const blob = await engine.blobs.ingest(tar.stream);
-	const diffId = tar.digest();
-	return diffId === emptyLayer ? undefined : {blob: {mediaType: MediaType.ociLayer, ...blob}, diffId};
+export const storeLayer = async (engine: Engine, tar: TarOutput): Promise<{blob: Descriptor; diffId: Digest} | undefined> => {
+	// Uncompressed, the blob's digest is the diff id: the tar writer's hash is the only one.
+	const blob = await engine.blobs.ingestDigested(tar.stream, tar.digest);
+	return blob.digest === emptyLayer ? undefined : {blob: {mediaType: MediaType.ociLayer, ...blob}, diffId: blob.digest};
 };
 
 /** Commits the container and returns the new image's id. */

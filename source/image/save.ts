@@ -7,7 +7,6 @@
  * The metadata comes first and every time is zero: saving the same images twice gives the
  * same bytes.
  */
-import fs from 'node:fs';
 import {MediaType, type Descriptor, type Index} from './oci.js';
 import {familiar, formatReference, normalizeReference, parseReference} from './reference.js';
 import type {Image} from './store.js';
@@ -80,9 +79,8 @@ export const saveArchive = (blobs: BlobStore, items: SaveItem[]): TarOutput => w
 
 			written.add(descriptor.digest);
 			const size = await blobs.size(descriptor.digest);
-			// Read in large chunks: the tar writer and the output handle each chunk in turn.
-			const body = fs.createReadStream(blobs.path(descriptor.digest), {highWaterMark: 1024 * 1024});
-			yield {header: tarHeader({path: blobPath(descriptor.digest), type: 'file', size}), body};
+			// The tar writer reads the blob straight into its output.
+			yield {header: tarHeader({path: blobPath(descriptor.digest), type: 'file', size}), body: {file: blobs.path(descriptor.digest)}};
 		}
 	}
 })());

@@ -11,6 +11,7 @@ import {pipeline} from 'node:stream/promises';
 import {Transform, type Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {listDir, syncDir, sweepTemp, tempName} from './atomic.js';
+import {closeFd, openFd, writeAllFd} from './fd.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -22,6 +23,17 @@ export type BlobRef = {
 const digestPattern = /^sha256:[a-f\d]{64}$/;
 
 export const isDigest = (value: string): value is Digest => digestPattern.test(value);
+
+/** A large blob is flushed to disk this often while it is written (see ingestDigested). */
+const earlyFlush = 16 * 1024 * 1024;
+
+const dataSync = async (fd: number) => new Promise<void>((resolve, reject) => {
+	fs.fdatasync(fd, error => error ? reject(error) : resolve());
+});
+
+const fullSync = async (fd: number) => new Promise<void>((resolve, reject) => {
+	fs.fsync(fd, error => error ? reject(error) : resolve());
+});
 
 export const sha256 = (data: string | Uint8Array): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
@@ -115,6 +127,55 @@ export class BlobStore {
 			return {digest, size};
 		} finally {
 			await handle.close().catch(() => undefined);
+			await fsp.rm(temp, {force: true});
+		}
+	}
+
+	/**
+	 * Stores bytes whose sha256 their producer computes as it makes them, so they are not hashed
+	 * twice: the tar writer's digest of a layer is its diff id, and the digest of the layer's
+	 * uncompressed blob. The next chunk is made while the previous one is written.
+	 */
+	async ingestDigested(source: AsyncIterable<Uint8Array>, digest: () => Digest): Promise<BlobRef> {
+		await fsp.mkdir(this.ingestDir, {recursive: true});
+		const temp = path.join(this.ingestDir, tempName());
+		const fd = await openFd(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+		let writing: Promise<void> = Promise.resolve();
+		let flushing: Promise<void> | undefined;
+		try {
+			let size = 0;
+			let unflushed = 0;
+			for await (const chunk of source) {
+				await writing;
+				writing = writeAllFd(fd, [Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)]);
+				writing.catch(() => undefined); // Thrown by the await above or below.
+				size += chunk.length;
+				unflushed += chunk.length;
+				// The disk writes what is written so far while the rest is made: the last fsync
+				// then waits for the tail alone, not for the whole blob.
+				if (unflushed >= earlyFlush && flushing === undefined) {
+					unflushed = 0;
+					flushing = dataSync(fd).finally(() => {
+						flushing = undefined;
+					});
+					flushing.catch(() => undefined);
+				}
+			}
+
+			await writing;
+			await flushing;
+			const blob = {digest: digest(), size};
+			if (!await this.has(blob.digest)) {
+				await fullSync(fd);
+				await fsp.mkdir(this.dir, {recursive: true});
+				await fsp.rename(temp, this.path(blob.digest));
+				await syncDir(this.dir);
+			}
+
+			return blob;
+		} finally {
+			await Promise.allSettled([writing, flushing]);
+			await closeFd(fd);
 			await fsp.rm(temp, {force: true});
 		}
 	}

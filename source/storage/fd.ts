@@ -1,6 +1,6 @@
 /**
- * Promises over Node's callback fs calls on plain descriptors. The layer hot loops open, read
- * or write and close a thousand files: FileHandle costs about twice as much per call on the
+ * Promises over Node's callback fs calls on plain descriptors. The layer hot loops open, write
+ * and close a thousand files: FileHandle costs about twice as much per call on the
  * main thread, and util.promisify resolves writev to an object rather than a byte count.
  */
 import fs from 'node:fs';
@@ -21,14 +21,6 @@ export const openFd = async (file: string, flags: number, mode?: number) => new 
 export const closeFd = async (fd: number) => new Promise<void>((resolve, reject) => {
 	fs.close(fd, error => {
 		settle(resolve, reject)(error, undefined);
-	});
-});
-
-/** Reads up to `length` bytes at `position` into a new buffer; fewer only at the end of the file. */
-export const readFd = async (fd: number, length: number, position: number) => new Promise<Buffer>((resolve, reject) => {
-	const buffer = Buffer.allocUnsafe(length);
-	fs.read(fd, buffer, 0, length, position, (error, bytesRead) => {
-		settle(resolve, reject)(error, bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
 	});
 });
 

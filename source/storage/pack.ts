@@ -10,9 +10,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import {BerthError, isErrno} from '../engine/errors.js';
+import {isErrno} from '../engine/errors.js';
 import {native} from '../native/addon.js';
-import {closeFd, openFd, readFd} from './fd.js';
 import {mountPointsBelow} from './mounts.js';
 import {tarHeader, writeTar, type TarOutput, type WriteEntry} from './tar-writer.js';
 import type {EntryType} from './tar-header.js';
@@ -27,12 +26,6 @@ export type PackOptions = {
 	/** Entries left out, with everything below them. */
 	skip?: Skip;
 };
-
-/** Files are read in slices of this size, so a large file never sits whole in memory. */
-const readSlice = 1024 * 1024;
-/** How far ahead small files are read. */
-const prefetchFiles = 16;
-const prefetchBytes = 16 * 1024 * 1024;
 
 const byName = (a: string, b: string) => (a < b ? -1 : (a > b ? 1 : 0));
 
@@ -96,78 +89,6 @@ const xattrsOf = (file: string, format: PackFormat): Map<string, Buffer> => {
 	return xattrs;
 };
 
-async function * readFile(file: string, size: number, name: string): AsyncGenerator<Buffer> {
-	const fd = await openFd(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-	try {
-		for (let done = 0; done < size;) {
-			const chunk = await readFd(fd, Math.min(readSlice, size - done), done);
-			if (chunk.length === 0) {
-				throw new BerthError('INVALID_STATE', `file \`${name}\` shrank while it was being packed`);
-			}
-
-			done += chunk.length;
-			yield chunk;
-		}
-	} finally {
-		await closeFd(fd);
-	}
-}
-
-/** Reads a small file whole: one buffer, one chunk of output with its header. */
-const readSmall = async (file: string, size: number, name: string): Promise<Buffer> => {
-	const chunks = [];
-	for await (const chunk of readFile(file, size, name)) {
-		chunks.push(chunk);
-	}
-
-	return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-};
-
-/**
- * Reads the small files of a directory a few at a time ahead of the one being written, so
- * their open, read and close round trips overlap instead of queueing one after the other.
- */
-class Prefetch {
-	private readonly reads = new Map<number, Promise<Buffer>>();
-	private next = 0;
-	private bytes = 0;
-
-	constructor(private readonly entries: Array<{file: string; name: string; stat: fs.Stats}>) {}
-
-	/** The content of entry `index` when it is a small file (started now if it was not yet). */
-	take(index: number): Promise<Buffer> | undefined {
-		this.fill(index);
-		const read = this.reads.get(index);
-		this.reads.delete(index);
-		if (read) {
-			this.bytes -= this.entries[index].stat.size;
-		}
-
-		this.fill(index + 1);
-		return read;
-	}
-
-	/** Lets reads nobody will take finish quietly, when packing stops half-way. */
-	async abandon(): Promise<void> {
-		await Promise.allSettled(this.reads.values());
-	}
-
-	private fill(from: number): void {
-		this.next = Math.max(this.next, from);
-		while (this.next < this.entries.length && this.reads.size < prefetchFiles && this.bytes < prefetchBytes) {
-			const {file, name, stat} = this.entries[this.next];
-			if (stat.isFile() && stat.size <= readSlice) {
-				const read = readSmall(file, stat.size, name);
-				read.catch(() => undefined); // Reported when taken.
-				this.reads.set(this.next, read);
-				this.bytes += stat.size;
-			}
-
-			this.next++;
-		}
-	}
-}
-
 /** Turns files under `root` into tar entries; one walker per tar, as it remembers hardlinks. */
 export class TreeWalker {
 	/** First path seen for each inode with several links. */
@@ -186,22 +107,14 @@ export class TreeWalker {
 			name: relative === '' ? name : `${relative}/${name}`,
 			stat: stats[index],
 		})).filter(child => !this.skip?.(child.name, child.stat, child.file));
-		const prefetch = new Prefetch(children);
-		try {
-			for (const [index, {file, name, stat}] of children.entries()) {
-				yield * this.entry(file, name, stat, {content: prefetch.take(index)});
-			}
-		} finally {
-			await prefetch.abandon();
+		for (const {file, name, stat} of children) {
+			yield * this.entry(file, name, stat);
 		}
 	}
 
-	/**
-	 * The entries for one file, and for a directory everything below it unless `recurse` is
-	 * false. `content` is the file's content when it was read ahead.
-	 */
-	async * entry(file: string, relative: string, stat: fs.Stats, options: {recurse?: boolean; content?: Promise<Buffer>} = {}): AsyncGenerator<WriteEntry> {
-		const {recurse = true, content} = options;
+	/** The entries for one file, and for a directory everything below it unless `recurse` is false. */
+	async * entry(file: string, relative: string, stat: fs.Stats, options: {recurse?: boolean} = {}): AsyncGenerator<WriteEntry> {
+		const {recurse = true} = options;
 		const type = typeOf(stat);
 		if (type === null) {
 			return;
@@ -266,7 +179,8 @@ export class TreeWalker {
 
 			case 'file': {
 				header.size = stat.size;
-				yield {header, body: content ? await content : readFile(file, stat.size, relative)};
+				// Read by the tar writer straight into its output.
+				yield {header, body: {file}};
 				break;
 			}
 

@@ -346,7 +346,8 @@ const ustarBlock = (header: TarHeader, name: [string, string], linkpath: string,
 	return block;
 };
 
-const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
+/** How many zero bytes round `size` up to a whole block. */
+export const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 /**
  * The header blocks for one entry: a ustar block, preceded by a pax header when a path, link
@@ -390,9 +391,3 @@ export const encodeHeader = (header: TarHeader): Buffer => {
 	const paxHeader = ustarBlock({...header, uid: 0, gid: 0, devmajor: 0, devminor: 0}, paxName, '', 'x', pax.length);
 	return Buffer.concat([paxHeader, pax, Buffer.alloc(padding(pax.length)), main]);
 };
-
-/** Zero bytes that round `size` up to a whole block. */
-export const paddingFor = (size: number): Buffer => Buffer.alloc(padding(size));
-
-/** Two zero blocks end an archive. */
-export const endOfArchive = (): Buffer => Buffer.alloc(BLOCK * 2);

@@ -7,7 +7,7 @@ import test from 'ava';
 import {native} from '../../source/native/addon.js';
 import {BLOCK, encodeHeader, parseHeader} from '../../source/storage/tar-header.js';
 import {TarReader} from '../../source/storage/tar-reader.js';
-import {tarHeader} from '../../source/storage/tar-writer.js';
+import {tarHeader, writeTar} from '../../source/storage/tar-writer.js';
 import type {TarHeader} from '../../source/storage/tar-header.js';
 import {makeTar, streamOf, tempDir} from './storage-fixtures.js';
 
@@ -171,4 +171,55 @@ test('a header with an impossible size or id is refused by name', async t => {
 		const data = Buffer.from(pax.toString('latin1').replace(record, replacement.padEnd(record.length, ' ')), 'latin1');
 		await t.throwsAsync(readAll(data), {code: 'INVALID_ARCHIVE', message});
 	}
+});
+
+const collect = async (output: {stream: AsyncIterable<unknown>}) => {
+	const chunks: Buffer[] = [];
+	for await (const chunk of output.stream) {
+		chunks.push(chunk as Buffer);
+	}
+
+	return chunks;
+};
+
+test('files given by path are read into output chunks of a MiB, whatever their sizes', async t => {
+	const dir = tempDir(t);
+	const entries = [];
+	for (let index = 0; index < 300; index++) {
+		const file = path.join(dir, `f${index}`);
+		fs.writeFileSync(file, Buffer.alloc(10_000 + index, index % 256));
+		entries.push({header: tarHeader({path: `f${index}`, type: 'file', size: 10_000 + index}), body: {file}});
+	}
+
+	const big = path.join(dir, 'big');
+	fs.writeFileSync(big, Buffer.alloc((2 * 1024 * 1024) + 3, 'b'));
+	entries.push({header: tarHeader({path: 'big', type: 'file', size: (2 * 1024 * 1024) + 3}), body: {file: big}});
+	const output = writeTar(entries);
+	const chunks = await collect(output);
+	const data = Buffer.concat(chunks);
+	t.true(chunks.slice(0, -1).every(chunk => chunk.length === 1024 * 1024), 'every chunk but the last is a whole MiB');
+	t.is(chunks.length, Math.ceil(data.length / (1024 * 1024)));
+	const {entries: read, digest} = await readAll(data);
+	t.is(digest, output.digest());
+	t.is(digest, sha(data));
+	t.is(read.length, 301);
+	t.is(read[299].content, Buffer.alloc(10_299, 299 % 256).toString('utf8'));
+	t.is(read[300].content.length, (2 * 1024 * 1024) + 3);
+});
+
+test('a file shorter than its header, or turned into a FIFO, fails the tar by name instead of hanging it', async t => {
+	const dir = tempDir(t);
+	const short = path.join(dir, 'short');
+	fs.writeFileSync(short, 'abc');
+	await t.throwsAsync(collect(writeTar([{header: tarHeader({path: 'short', type: 'file', size: 10}), body: {file: short}}])), {
+		code: 'INVALID_STATE', message: 'file `short` shrank while it was being packed',
+	});
+	const fifo = path.join(dir, 'fifo');
+	execFileSync('mkfifo', [fifo]);
+	await t.throwsAsync(collect(writeTar([{header: tarHeader({path: 'fifo', type: 'file', size: 10}), body: {file: fifo}}])), {
+		code: 'INVALID_STATE', message: 'file `fifo` became a FIFO while it was being packed',
+	});
+	const link = path.join(dir, 'link');
+	fs.symlinkSync(short, link);
+	await t.throwsAsync(collect(writeTar([{header: tarHeader({path: 'link', type: 'file', size: 3}), body: {file: link}}])), {code: 'ELOOP'});
 });
