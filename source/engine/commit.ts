@@ -42,11 +42,11 @@ const isBindTarget = (relative: string, stat: fs.Stats) => stat.isFile() && stat
  * only because they were made in it.
  */
 export const runtimeFiles: Skip = (relative, stat, file) => {
-	if (relative !== 'etc' || !stat.isDirectory()) {
-		return isBindTarget(relative, stat);
+	if (relative === 'etc') {
+		return stat().isDirectory() && fs.readdirSync(file).every(name => isBindTarget(`etc/${name}`, fs.lstatSync(path.join(file, name))));
 	}
 
-	return fs.readdirSync(file).every(name => isBindTarget(`etc/${name}`, fs.lstatSync(path.join(file, name))));
+	return bindTargets.has(relative) && isBindTarget(relative, stat());
 };
 
 /** The diff id of a tar with no entries: Docker records such a layer as an empty history entry. */

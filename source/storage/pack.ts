@@ -106,7 +106,7 @@ export class TreeWalker {
 			file: path.join(dir, name),
 			name: relative === '' ? name : `${relative}/${name}`,
 			stat: stats[index],
-		})).filter(child => !this.skip?.(child.name, child.stat, child.file));
+		})).filter(child => !this.skip?.(child.name, () => child.stat, child.file));
 		for (const {file, name, stat} of children) {
 			yield * this.entry(file, name, stat);
 		}

@@ -120,7 +120,7 @@ class TreeDiff {
 			const file = path.join(dir, name);
 			const upper = stats.get(name);
 			const below = lower.get(name);
-			if (upper && this.skip?.(child, upper, file)) {
+			if (upper && this.skip?.(child, () => upper, file)) {
 				continue;
 			}
 

@@ -41,6 +41,16 @@ test('diff gives the same lines with the copying storage driver', async t => {
 	t.is((await berth(copy, ['diff', 'diff-copy'])).stdout, expected);
 });
 
+test('a directory emptied and made again, a directory whose mode changed and a device node show as Docker shows them', async t => {
+	const remade = 'rm -rf /home/user && mkdir /home/user && touch /home/user/f; chmod 700 /tmp; mknod /null c 1 3';
+	const lines = 'C /home\nC /home/user\nA /home/user/f\nA /null\nC /tmp\n';
+	await berth(roots, ['run', '--name', 'diff-remade', testImage, 'sh', '-c', remade]);
+	t.is((await berth(roots, ['diff', 'diff-remade'])).stdout, lines);
+	const copy = {...roots, env: {...roots.env, BERTH_STORAGE_DRIVER: 'copy'}};
+	await berth(copy, ['run', '--name', 'diff-remade-copy', testImage, 'sh', '-c', remade]);
+	t.is((await berth(copy, ['diff', 'diff-remade-copy'])).stdout, lines);
+});
+
 test('diff of a missing container is one line', async t => {
 	const result = await berth(roots, ['diff', 'no-such-container']);
 	t.is(result.code, 125);
