@@ -22,7 +22,7 @@ export const colorWanted = (env: NodeJS.ProcessEnv = process.env): boolean => !e
 
 export const openUi = async (): Promise<number> => {
 	const {stdout, stdin} = process;
-	const settings = loadSettings();
+	const settings = await loadSettings();
 	const engine = new Engine();
 	let restored = false;
 	const restore = (): void => {

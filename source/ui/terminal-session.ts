@@ -4,9 +4,28 @@
  * the pane: leaving it (the detach keys) only moves the focus; it ends when its program does,
  * or when the UI quits.
  */
-import pty, {type IPty} from 'node-pty';
-import xterm from '@xterm/headless';
+import {createRequire} from 'node:module';
+import type {IPty} from 'node-pty';
+import type xtermModule from '@xterm/headless';
 import {screenLines, type ScreenOptions} from './terminal-screen.js';
+
+type Pty = typeof import('node-pty');
+type Xterm = typeof xtermModule;
+
+let modules: {pty: Pty; xterm: Xterm} | undefined;
+
+/**
+ * node-pty and xterm are loaded with the first session, not with the UI: xterm alone took
+ * 70 ms of the UI's start, for a pane most sessions never open.
+ */
+const load = (): {pty: Pty; xterm: Xterm} => {
+	if (!modules) {
+		const require = createRequire(import.meta.url);
+		modules = {pty: require('node-pty') as Pty, xterm: require('@xterm/headless') as Xterm};
+	}
+
+	return modules;
+};
 
 export type SessionKind = 'attach' | 'exec' | 'shell';
 
@@ -32,13 +51,14 @@ export class TerminalSession {
 	/** Set once the program has ended. */
 	exit?: {code: number; signal?: number};
 	private readonly pty: IPty;
-	private readonly terminal: InstanceType<typeof xterm.Terminal>;
+	private readonly terminal: InstanceType<Xterm['Terminal']>;
 	private readonly listeners = new Set<() => void>();
 
 	constructor(options: SessionOptions) {
 		this.kind = options.kind;
 		this.title = options.title;
 		this.target = options.target;
+		const {pty, xterm} = load();
 		this.terminal = new xterm.Terminal({cols: options.cols, rows: options.rows, scrollback: 1000, allowProposedApi: true});
 		this.pty = pty.spawn(options.command, options.args, {
 			name: 'xterm-256color',

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
+import Conf from 'conf';
 import type {Key} from 'ink';
 import {actionFor, buildKeymap, findClashes, keyName, normalizeKey, defaultActions, type Keymap} from '../../source/ui/keymap.js';
-import {parseDetachKeys, settingsFrom} from '../../source/ui/config.js';
+import {configFile, loadSettings, parseDetachKeys, settingsFrom} from '../../source/ui/config.js';
 
 const key = (flags: Partial<Key> = {}): Key => ({
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -51,4 +55,26 @@ test('detach keys as Docker spells them', t => {
 	const settings = settingsFrom({detachKeys: 'nonsense'});
 	t.deepEqual(settings.detachKeys, ['\u0010', '\u0011']);
 	t.regex(settings.problems[0]!, /invalid detachKeys/);
+});
+
+test('the config file is where conf keeps it; without one the defaults, with one its keys', async t => {
+	const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-config-'));
+	t.teardown(() => {
+		fs.rmSync(home, {recursive: true, force: true});
+	});
+	const dir = path.join(home, 'berth');
+	t.is(configFile({BERTH_CONFIG_DIR: dir}), new Conf({projectName: 'berth', projectSuffix: '', cwd: dir}).path);
+	t.is(configFile({XDG_CONFIG_HOME: home}), path.join(home, 'berth', 'config.json'));
+	t.is(configFile({}), path.join(os.homedir(), '.config', 'berth', 'config.json'));
+
+	const defaults = await loadSettings({BERTH_CONFIG_DIR: path.join(home, 'none')});
+	t.deepEqual(defaults.problems, []);
+	t.is(actionFor(defaults.keymap, 's', ['global', 'list', 'container']), 'stop');
+
+	fs.mkdirSync(dir, {recursive: true});
+	fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({keys: {stop: 'z'}, detachKeys: 'ctrl-x,x'}));
+	const settings = await loadSettings({BERTH_CONFIG_DIR: dir});
+	t.deepEqual(settings.problems, []);
+	t.is(actionFor(settings.keymap, 'z', ['global', 'list', 'container']), 'stop');
+	t.deepEqual(settings.detachKeys, ['\u0018', 'x']);
 });

@@ -1,0 +1,58 @@
+/**
+ * What the terminal UI loads before its first frame, in the bundle berth runs: no pane's pty
+ * and terminal emulator, no chart library, no config library (for a user without a config
+ * file), and React's production build.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {projectRoot} from '../helpers/berth.js';
+
+const dist = path.join(projectRoot, 'dist');
+
+const staticImports = (file: string): string[] => {
+	const text = fs.readFileSync(file, 'utf8');
+	return [...text.matchAll(/^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map(match => match[1]!);
+};
+
+/** The chunk holding the UI and every chunk and package it imports statically. */
+const uiStart = (): {chunks: string[]; packages: string[]} => {
+	// The entry imports the UI on demand; dist may hold chunks of earlier builds too.
+	const entry = fs.readFileSync(path.join(dist, 'cli.js'), 'utf8');
+	const open = [...entry.matchAll(/\bimport\("\.\/([^"]+\.js)"\)/g)].map(match => match[1]!)
+		.find(name => fs.readFileSync(path.join(dist, name), 'utf8').includes('\n// dist/source/ui/open.js\n'));
+	if (!open) {
+		throw new Error('no chunk holds the UI: is dist built?');
+	}
+
+	const chunks = new Set<string>();
+	const packages = new Set<string>();
+	const queue = [path.join(dist, open)];
+	while (queue.length > 0) {
+		const file = queue.pop()!;
+		if (chunks.has(file)) {
+			continue;
+		}
+
+		chunks.add(file);
+		for (const specifier of staticImports(file)) {
+			if (specifier.startsWith('.')) {
+				queue.push(path.resolve(path.dirname(file), specifier));
+			} else if (!specifier.startsWith('node:')) {
+				packages.add(specifier);
+			}
+		}
+	}
+
+	return {chunks: [...chunks], packages: [...packages]};
+};
+
+test('the UI\'s start loads no terminal pane, chart or config library, and React\'s production build', t => {
+	const {chunks, packages} = uiStart();
+	t.deepEqual(packages.filter(name => /^(node-pty|@xterm\/headless|blessed|blessed-contrib|conf)$/.test(name)), []);
+	// esbuild marks each bundled module with a `// path` comment.
+	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!));
+	t.true(modules.includes('dist/source/ui/app.js'));
+	t.true(modules.includes('node_modules/react-reconciler/cjs/react-reconciler.production.js'));
+	t.deepEqual(modules.filter(module => /\.development\.js$|^node_modules\/(conf|ajv|ajv-formats|semver)\//.test(module)), []);
+});
