@@ -6,7 +6,7 @@ import type {Image} from '../image/store.js';
 import type {Settings} from './config.js';
 import {actionFor, keyName, showKey, type ActionName, type Place} from './keymap.js';
 import {containerColumns, containerName, containerRow, imageColumns, imageName, imageRow} from './rows.js';
-import {useBerthState} from './hooks/use-berth-state.js';
+import {useBerthState, type Lists} from './hooks/use-berth-state.js';
 import {useContainerStats} from './hooks/use-container-stats.js';
 import {useListCursor} from './hooks/use-list-cursor.js';
 import {useLogs} from './hooks/use-logs.js';
@@ -18,6 +18,7 @@ import {useTerminalInput} from './hooks/use-terminal-input.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {useDetailLines} from './hooks/use-detail-lines.js';
 import {useActions} from './hooks/use-actions.js';
+import {useRedrawWhen} from './hooks/use-redraw-when.js';
 import {TableList} from './components/table-list.js';
 import {TabBar} from './components/tab-bar.js';
 import {LogsView} from './components/logs-view.js';
@@ -43,6 +44,8 @@ export type AppProps = {
 	env?: NodeJS.ProcessEnv;
 	/** The user's shell's name, tried first in a throwaway shell. */
 	preferredShell?: string;
+	/** The containers and images as read before the UI started, for its first frame. */
+	initial?: Lists;
 	/** How often the state is looked at when no change is seen, and stats are sampled. */
 	pollMs?: number;
 	statsMs?: number;
@@ -65,10 +68,10 @@ const hintWords: Partial<Record<ActionName, string>> = {
 const imageTabs = ['Inspect', 'History'];
 
 /** The whole screen: the two live lists, the detail area with its tabs, and the status bar. */
-export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, statsMs, quit, registerCleanup}: AppProps) => {
+export const App = ({engine, settings, color, cli, env, preferredShell, initial, pollMs, statsMs, quit, registerCleanup}: AppProps) => {
 	const {keymap} = settings;
 	const size = useTerminalSize();
-	const state = useBerthState(engine, {pollMs});
+	const state = useBerthState(engine, {pollMs, initial});
 	const status = useStatus(settings.problems.length > 0
 		? {text: `config: ${settings.problems.join('; ')}`, level: 'error'}
 		: {text: '', level: 'info'});
@@ -473,6 +476,18 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 	const tabNote = tab === 'Logs' ? logView.note : '';
 	const wide = width >= 100;
 	const now = Date.now();
+	const containersHeight = Math.max(containersRoom - 2, 1);
+	const imagesHeight = Math.max(imagesRoom - 2, 1);
+	const containersStart = detailFocused ? 0 : containers.windowStart(containersHeight);
+	const imagesStart = detailFocused ? 0 : images.windowStart(imagesHeight);
+	// The rows in view, as time alone changes them (uptimes, ages); the stats redraw by themselves.
+	useRedrawWhen(() => {
+		const at = Date.now();
+		return [
+			...containers.visible.slice(containersStart, containersStart + containersHeight).map(item => containerRow(item, undefined, wide, at).join(' ')),
+			...images.visible.slice(imagesStart, imagesStart + imagesHeight).map(item => imageRow(item, at).join(' ')),
+		].join('\n');
+	});
 	return (
 		<Box flexDirection='column' width={width} height={size.rows - 1}>
 			{help
@@ -484,12 +499,12 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 							focused={area === 'list' && kind === 'containers'}
 							collapsed={detailFocused}
 							width={width}
-							height={Math.max(containersRoom - 2, 1)}
+							height={containersHeight}
 							columns={containerColumns(width)}
 							count={containers.visible.length}
 							rowAt={index => containerRow(containers.visible[index]!, stats.get(containers.visible[index]!.Id)?.at(-1), wide, now)}
 							selectedIndex={containers.selectedIndex}
-							windowStart={detailFocused ? 0 : containers.windowStart(Math.max(containersRoom - 2, 1))}
+							windowStart={containersStart}
 							filter={containers.filter}
 							summary={kind === 'containers' && container ? `${containerName(container)}  ${container.State.Status}` : ''}
 							empty={state.loaded ? 'no containers: R on an image runs one' : 'reading…'}
@@ -500,12 +515,12 @@ export const App = ({engine, settings, color, cli, env, preferredShell, pollMs, 
 							focused={area === 'list' && kind === 'images'}
 							collapsed={detailFocused}
 							width={width}
-							height={Math.max(imagesRoom - 2, 1)}
+							height={imagesHeight}
 							columns={imageColumns(width)}
 							count={images.visible.length}
 							rowAt={index => imageRow(images.visible[index]!, now)}
 							selectedIndex={images.selectedIndex}
-							windowStart={detailFocused ? 0 : images.windowStart(Math.max(imagesRoom - 2, 1))}
+							windowStart={imagesStart}
 							filter={images.filter}
 							summary={kind === 'images' && image ? imageName(image) : ''}
 							empty={state.loaded ? 'no images: p pulls one' : 'reading…'}

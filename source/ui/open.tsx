@@ -10,6 +10,7 @@ import {Engine} from '../engine/engine.js';
 import {cliEntry} from '../runtime/shim-conf.js';
 import {App} from './app.js';
 import {loadSettings} from './config.js';
+import {readLists} from './hooks/use-berth-state.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H\u001B[2J';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
@@ -24,6 +25,14 @@ export const openUi = async (): Promise<number> => {
 	const {stdout, stdin} = process;
 	const settings = await loadSettings();
 	const engine = new Engine();
+	// The first frame shows the lists, rather than "reading…" and a second frame a moment later;
+	// a store slow to read shows "reading…" first. A failed read is the App's to report.
+	const initial = await Promise.race([
+		readLists(engine).catch(() => undefined),
+		new Promise<undefined>(resolve => {
+			setTimeout(resolve, 250);
+		}),
+	]);
 	let restored = false;
 	const restore = (): void => {
 		if (!restored) {
@@ -38,6 +47,7 @@ export const openUi = async (): Promise<number> => {
 	const instance = render(
 		<App
 			engine={engine}
+			initial={initial}
 			settings={settings}
 			color={colorWanted()}
 			cli={cliCommand()}

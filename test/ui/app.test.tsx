@@ -1,7 +1,7 @@
 import React from 'react';
 import test from 'ava';
 import {render} from 'ink-testing-library';
-import {App} from '../../source/ui/app.js';
+import {App, type AppProps} from '../../source/ui/app.js';
 import {settingsFrom} from '../../source/ui/config.js';
 import {BerthError} from '../../source/engine/errors.js';
 import {fakeContainer, fakeEngine, fakeImage, type FakeEngine} from './fake-engine.js';
@@ -12,7 +12,7 @@ const sleep = async (ms: number) => new Promise(resolve => {
 
 type Rendered = ReturnType<typeof render> & {fake: FakeEngine; quits: number[]};
 
-const open = (t: {teardown(fn: () => void): void}, fake: FakeEngine, stored: Parameters<typeof settingsFrom>[0] = {}): Rendered => {
+const open = (t: {teardown(fn: () => void): void}, fake: FakeEngine, stored: Parameters<typeof settingsFrom>[0] = {}, props: Partial<AppProps> = {}): Rendered => {
 	const quits: number[] = [];
 	const instance = render(<App
 		engine={fake.engine}
@@ -22,6 +22,7 @@ const open = (t: {teardown(fn: () => void): void}, fake: FakeEngine, stored: Par
 		pollMs={60_000}
 		statsMs={60_000}
 		quit={() => quits.push(1)}
+		{...props}
 	/>);
 	t.teardown(() => {
 		instance.unmount();
@@ -80,6 +81,20 @@ test('j and k move the selection, and the detail area follows it', async t => {
 	await press(app, 'k');
 	frame = await until(app, /› web/);
 	t.regex(frame, /^ web\s+Logs/m);
+});
+
+test('a move draws one frame, and a look at a state that has not changed draws none', async t => {
+	// ink-testing-library writes a frame for every render: the frames count them.
+	const app = open(t, twoContainers(), {}, {pollMs: 50});
+	await until(app, /› web/);
+	await sleep(300);
+	const settled = app.frames.length;
+	await sleep(300);
+	t.is(app.frames.length, settled, 'the polls read the same lists and draw nothing');
+	app.stdin.write('j');
+	await until(app, /› db/);
+	await sleep(300);
+	t.is(app.frames.length, settled + 1, 'the move is one frame: the next log is read without one of its own');
 });
 
 test('2 moves to the images, Tab through the areas, Enter opens the detail', async t => {

@@ -11,7 +11,8 @@ export const useDetailText = (key: string | undefined, read: () => Promise<strin
 	const [state, setState] = useState<DetailText>({lines: [], loading: false});
 	useEffect(() => {
 		if (key === undefined) {
-			setState({lines: [], loading: false});
+			// The Logs and Stats tabs have no text: no render of their own as the selection moves.
+			setState(previous => previous.lines.length === 0 && !previous.loading && previous.error === undefined ? previous : {lines: [], loading: false});
 			return;
 		}
 

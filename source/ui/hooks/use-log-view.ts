@@ -40,7 +40,10 @@ export const useLogView = (logs: Logs, height: number, resetKey: string): LogVie
 	const count = logs.records.length;
 
 	useEffect(() => {
-		setState(previous => ({...previous, fromEnd: 0, matchFromEnd: undefined, searching: undefined}));
+		// Unchanged when already at the end: no render of its own for each move of the selection.
+		setState(previous => previous.fromEnd === 0 && previous.matchFromEnd === undefined && previous.searching === undefined
+			? previous
+			: {...previous, fromEnd: 0, matchFromEnd: undefined, searching: undefined});
 		setNote('');
 	}, [resetKey]);
 

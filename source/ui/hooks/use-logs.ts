@@ -17,22 +17,27 @@ export type Logs = {
 const firstTail = 500;
 const most = 100_000;
 
+type LogState = {id?: string; records: LogRecord[]; complete: boolean; appended: number; error?: string};
+
+const noRecords: LogRecord[] = [];
+const none = (id: string | undefined): LogState => ({id, records: noRecords, complete: true, appended: 0});
+
 /**
  * The end of a container's log, followed while the container runs. Only the last lines are
  * read (the log is read backwards from its end), so a log of millions of lines opens at once;
  * scrolling back reads more of it.
+ *
+ * What is read is kept with the id of its container: moving the selection shows the next
+ * container's log without a render to empty the last one's, and a log with nothing in it is
+ * no render at all, so a key held down in the list draws one frame per move.
  */
 export const useLogs = (engine: Engine, container: Container | undefined, active: boolean): Logs => {
-	const [tail, setTail] = useState(firstTail);
-	const [state, setState] = useState<{records: LogRecord[]; complete: boolean; appended: number; error?: string}>({records: [], complete: true, appended: 0});
 	const id = container?.Id;
+	const [tailState, setTail] = useState({id, count: firstTail});
+	const tail = tailState.id === id ? tailState.count : firstTail;
+	const [state, setState] = useState<LogState>(() => none(id));
 	// A container started again gets a new reader that follows again.
 	const run = container ? `${container.State.Status}:${container.State.StartedAt}` : '';
-
-	useEffect(() => {
-		setTail(firstTail);
-		setState({records: [], complete: true, appended: 0});
-	}, [id]);
 
 	useEffect(() => {
 		if (!container || !active) {
@@ -54,12 +59,15 @@ export const useLogs = (engine: Engine, container: Container | undefined, active
 
 			if (first) {
 				first = false;
-				setState(previous => ({records: batch, complete: batch.length < tail, appended: previous.appended}));
-			} else {
+				setState(previous => batch.length === 0 && (previous.id !== id || previous.records.length === 0)
+					? previous
+					: {id, records: batch, complete: batch.length < tail, appended: previous.id === id ? previous.appended : 0});
+			} else if (batch.length > 0) {
 				setState(previous => {
-					const records = [...previous.records, ...batch];
+					const base = previous.id === id ? previous : none(id);
+					const records = [...base.records, ...batch];
 					const cut = Math.max(0, records.length - most);
-					return {records: cut > 0 ? records.slice(cut) : records, complete: previous.complete && cut === 0, appended: previous.appended + batch.length};
+					return {id, records: cut > 0 ? records.slice(cut) : records, complete: base.complete && cut === 0, appended: base.appended + batch.length};
 				});
 			}
 		};
@@ -79,7 +87,7 @@ export const useLogs = (engine: Engine, container: Container | undefined, active
 				timer ??= setTimeout(flush, 0);
 			} catch (error) {
 				if (!controller.signal.aborted) {
-					setState(previous => ({...previous, error: (error as Error).message}));
+					setState(previous => ({...previous.id === id ? previous : none(id), error: (error as Error).message}));
 				}
 			}
 		})();
@@ -92,11 +100,12 @@ export const useLogs = (engine: Engine, container: Container | undefined, active
 	// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [engine, id, run, tail, active]);
 
+	const shown = state.id === id ? state : none(id);
 	const loadMore = useCallback(() => {
-		if (!state.complete) {
-			setTail(previous => Math.min(previous * 4, most));
+		if (!shown.complete) {
+			setTail(previous => ({id, count: Math.min((previous.id === id ? previous.count : firstTail) * 4, most)}));
 		}
-	}, [state.complete]);
+	}, [shown.complete, id]);
 
-	return {...state, loadMore};
+	return {records: shown.records, complete: shown.complete, appended: shown.appended, error: shown.error, loadMore};
 };
