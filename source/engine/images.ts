@@ -18,7 +18,7 @@ import {saveArchive} from '../image/save.js';
 import type {Digest} from '../storage/blobs.js';
 import {chainIds} from '../storage/layers.js';
 import type {TarOutput} from '../storage/tar-writer.js';
-import {familiar, formatReference, normalizeReference} from '../image/reference.js';
+import {familiar, formatReference, normalizeReference, parseReference, repositoryName} from '../image/reference.js';
 
 export type Removed = {
 	/** Names removed, as Docker prints them. */
@@ -39,6 +39,29 @@ export type HistoryRow = {
 };
 
 export type Loaded = {id: Digest; references: string[]};
+
+const isDigestReference = (reference: string): boolean => reference.includes('@');
+
+const repositoryOf = (reference: string): string => repositoryName(parseReference(reference));
+
+/**
+ * The names `rmi NAME` takes away: NAME, and when it was the last tag of its repository the
+ * digest references of that repository too, as Docker does (they alone would keep the image
+ * with no tag to show it by).
+ */
+const namesRemovedWith = (references: readonly string[], name: string): string[] => {
+	if (isDigestReference(name)) {
+		return [name];
+	}
+
+	const repository = repositoryOf(name);
+	const others = references.filter(reference => reference !== name && repositoryOf(reference) === repository);
+	return others.some(reference => !isDigestReference(reference)) ? [name] : [name, ...others];
+};
+
+/** Docker's "single reference": at most one tag, and every name in one repository; `rmi ID` may take those without -f. */
+const oneRepository = (references: readonly string[]): boolean =>
+	references.filter(reference => !isDigestReference(reference)).length <= 1 && new Set(references.map(repositoryOf)).size <= 1;
 
 const referenceKey = (name: string): string | undefined => {
 	try {
@@ -92,19 +115,20 @@ export class Images {
 	}
 
 	/**
-	 * `rmi`: a name of an image that has others is only untagged; otherwise the image goes,
-	 * with its blobs and unpacked layers that no other image uses. An id with several names,
-	 * or an image a container uses, needs `force`; one a running container uses stays.
+	 * `rmi`: a name of an image that has others is only untagged (its repository's digest
+	 * references go with its last tag there); otherwise the image goes, with its blobs and
+	 * unpacked layers that no other image uses. An id with names in several repositories or
+	 * several tags, or an image a container uses, needs `force`; one a running container uses stays.
 	 */
 	async remove(nameOrId: string, options: {force?: boolean} = {}): Promise<Removed> {
 		const image = await this.get(nameOrId);
 		const key = referenceKey(nameOrId);
-		const byName = key !== undefined && image.references.includes(key);
-		if (byName && image.references.length > 1) {
-			return this.untag(image, [key]);
-		}
-
-		if (!byName && image.references.length > 1 && !options.force) {
+		if (key !== undefined && image.references.includes(key)) {
+			const names = namesRemovedWith(image.references, key);
+			if (image.references.some(reference => !names.includes(reference))) {
+				return this.untag(image, names);
+			}
+		} else if (!oneRepository(image.references) && !options.force) {
 			throw new BerthError('IMAGE_IN_USE', `image \`${nameOrId}\` has ${image.references.length} names: remove them one by one or use --force`);
 		}
 
@@ -119,10 +143,14 @@ export class Images {
 		return users.length > 0 ? this.untag(image, image.references) : this.delete(image.id);
 	}
 
-	/** `image prune`: dangling images (all unused ones with `all`) and unpacked layers no image uses. */
+	/**
+	 * `image prune`: dangling images (all unused ones with `all`) and unpacked layers no image
+	 * uses. As Docker, an image with digest references and no tag is dangling here.
+	 */
 	async prune(options: {all?: boolean} = {}): Promise<Removed[]> {
 		const used = new Set((await this.engine.containers.list({all: true})).map(container => container.Image));
-		const doomed = (await this.list()).filter(image => !used.has(image.id) && (options.all || image.references.length === 0));
+		const doomed = (await this.list()).filter(image => !used.has(image.id)
+			&& (options.all || image.references.every(reference => isDigestReference(reference))));
 		const removed: Removed[] = [];
 		for (const id of new Set(doomed.map(image => image.id))) {
 			try {

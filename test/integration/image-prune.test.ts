@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {berth, rootsForTest, testImage} from '../helpers/berth.js';
+import {isolateRegistryFiles, startRegistry} from '../helpers/registry.js';
 
 
 test('image prune removes dangling images and keeps tagged ones and those containers use', async t => {
@@ -28,4 +29,20 @@ test('image prune -a removes every image no container uses, and the layers they 
 	t.is((await berth(store, ['images', '-q'])).stdout, '');
 	t.deepEqual(fs.readdirSync(path.join(store.root, 'layers')).filter(name => !name.startsWith('.')), []);
 	t.deepEqual(fs.readdirSync(path.join(store.root, 'blobs/sha256')), []);
+});
+
+test('image prune takes an image with a digest reference and no tag, as Docker does', async t => {
+	const registry = await startRegistry();
+	t.teardown(registry.stop);
+	const source = isolateRegistryFiles(rootsForTest(t));
+	const name = `${registry.host}/prune/digest`;
+	await berth(source, ['tag', testImage, `${name}:1`]);
+	t.is((await berth(source, ['push', `${name}:1`])).code, 0);
+	const digest = /@(sha256:[a-f\d]{64})/.exec((await berth(source, ['image', 'inspect', '--format', '{{json .RepoDigests}}', testImage])).stdout)![1]!;
+	const store = isolateRegistryFiles(rootsForTest(t));
+	t.is((await berth(store, ['pull', `${name}@${digest}`])).code, 0);
+	const result = await berth(store, ['image', 'prune', '-f']);
+	t.is(result.code, 0, result.stderr);
+	t.regex(result.stdout, new RegExp(`^Deleted Images:\nuntagged: ${name}@${digest}\ndeleted: sha256:`));
+	t.is((await berth(store, ['images', '-a', '--format', '{{.Repository}}:{{.Tag}}'])).stdout, `${testImage}\n`);
 });
