@@ -11,6 +11,7 @@ import type {Engine} from './engine.js';
 import {BerthError, withDiskFull} from './errors.js';
 import {commitContainer, type CommitOptions} from './commit.js';
 import type {Garbage, Image} from '../image/store.js';
+import {labelsMatch, referenceMatches, type ImageFilters} from '../image/filter.js';
 import {importTarball, type ImportOptions} from '../image/import.js';
 import type {History} from '../image/oci.js';
 import {loadArchive} from '../image/load.js';
@@ -80,6 +81,30 @@ export class Images {
 
 	async list(): Promise<Image[]> {
 		return this.engine.imageStore.list();
+	}
+
+	/** The images `images --filter` lists, newest first, each with only the names its reference filters match. */
+	async listFiltered(filters: ImageFilters): Promise<Image[]> {
+		const createdOf = async (name: string | undefined) => name === undefined ? undefined : Date.parse((await this.get(name)).created ?? '');
+		const before = await createdOf(filters.before);
+		const since = await createdOf(filters.since);
+		return (await this.list()).flatMap(image => {
+			const created = Date.parse(image.created ?? '');
+			// As Docker: dangling=true is "no tag" (a digest reference alone counts as none), dangling=false "any name".
+			const tagged = image.references.some(reference => !isDigestReference(reference));
+			if ((filters.dangling === true && tagged) || (filters.dangling === false && image.references.length === 0)
+				|| (before !== undefined && !(created < before)) || (since !== undefined && !(created > since))
+				|| !labelsMatch(filters, image.config.config?.Labels)) {
+				return [];
+			}
+
+			if (filters.references.length === 0) {
+				return [image];
+			}
+
+			const references = image.references.filter(reference => filters.references.some(pattern => referenceMatches(pattern, reference)));
+			return references.length > 0 ? [{...image, references}] : [];
+		});
 	}
 
 	/**

@@ -4,7 +4,8 @@ import type {AddressInfo} from 'node:net';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import test from 'ava';
-import {berth, busyboxTarball, destroyRoots, makeRoots, type Roots} from '../helpers/berth.js';
+import {berth, busyboxTarball, destroyRoots, makeRoots, rootsForTest, testImage, type Roots} from '../helpers/berth.js';
+import {isolateRegistryFiles, startRegistry} from '../helpers/registry.js';
 
 let roots: Roots;
 test.before(() => {
@@ -93,4 +94,54 @@ test('import reads a tarball from an http URL; a missing one is one line', async
 	t.is((await berth(roots, ['run', '--rm', 'from-url', 'echo', 'fetched'])).stdout, 'fetched\n');
 	const missing = await berth(roots, ['import', `${base}/missing.tar`]);
 	t.is(missing.stderr, `berth: cannot fetch \`${base}/missing.tar\`: HTTP 404\n`);
+});
+
+test('images --digests shows each repository\'s own digest on its rows; a repository with only a digest is a <none> tag', async t => {
+	const registry = await startRegistry();
+	t.teardown(registry.stop);
+	const store = isolateRegistryFiles(rootsForTest(t));
+	const repository = `${registry.host}/images/digests`;
+	await berth(store, ['tag', testImage, `${repository}:1`]);
+	t.is((await berth(store, ['push', `${repository}:1`])).code, 0);
+	const digest = /@(sha256:[a-f\d]{64})/.exec((await berth(store, ['image', 'inspect', '--format', '{{json .RepoDigests}}', testImage])).stdout)![1]!;
+	const listed = await berth(store, ['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']);
+	t.deepEqual(listed.stdout.trim().split('\n').sort(), [`${repository} 1 ${digest}`, 'busybox-test latest <none>']);
+
+	// Pulled by digest alone, an image is listed under its repository, as Docker lists it.
+	const other = isolateRegistryFiles(rootsForTest(t));
+	t.is((await berth(other, ['pull', `${repository}@${digest}`])).code, 0);
+	const byDigest = await berth(other, ['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', repository]);
+	t.is(byDigest.stdout, `${repository} <none> ${digest}\n`);
+	t.regex((await berth(other, ['images', repository])).stdout, new RegExp(`\n${repository.replaceAll('.', '\\.')}\\s+<none>\\s+[a-f\\d]{12}\\s`));
+});
+
+test('images --filter: dangling, reference globs, before and since, labels; a bad filter is one line', async t => {
+	const store = rootsForTest(t);
+	const made = async (args: string[]) => (await berth(store, args)).stdout.trim().slice(7, 19);
+	const base = (await berth(store, ['images', '-q'])).stdout.trim();
+	const labelled = await made(['import', '-c', 'LABEL tier=web', '-c', 'LABEL team=a', busyboxTarball(), 'app/web:1']);
+	const other = await made(['import', '-c', 'LABEL tier=db', busyboxTarball(), 'app/db:1']);
+	await berth(store, ['tag', 'app/db:1', 'app/db:2']);
+	const dangling = await made(['import', busyboxTarball()]);
+	const list = async (...filters: string[]) => (await berth(store, ['images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}', ...filters.flatMap(filter => ['--filter', filter])])).stdout.trim().split('\n').filter(Boolean).sort();
+
+	t.deepEqual(await list('dangling=true'), [`${dangling} <none>:<none>`]);
+	t.deepEqual(await list('dangling=false'), [`${base} busybox-test:latest`, `${other} app/db:1`, `${other} app/db:2`, `${labelled} app/web:1`].sort());
+	t.deepEqual(await list('reference=app/*'), [`${other} app/db:1`, `${other} app/db:2`, `${labelled} app/web:1`].sort());
+	t.deepEqual(await list('reference=app/db:2'), [`${other} app/db:2`]);
+	t.deepEqual(await list('reference=*:1', 'reference=busybox-*'), [`${base} busybox-test:latest`]);
+	t.deepEqual(await list('reference=app/*:1', 'reference=busybox-*'), [`${base} busybox-test:latest`, `${other} app/db:1`, `${labelled} app/web:1`].sort());
+	t.deepEqual(await list('since=app/web:1'), [`${other} app/db:1`, `${other} app/db:2`, `${dangling} <none>:<none>`].sort());
+	t.deepEqual(await list('before=app/db:1'), [`${base} busybox-test:latest`, `${labelled} app/web:1`].sort());
+	t.deepEqual(await list('since=busybox-test', 'before=app/db:2'), [`${labelled} app/web:1`]);
+	t.deepEqual(await list('label=tier'), [`${other} app/db:1`, `${other} app/db:2`, `${labelled} app/web:1`].sort());
+	t.deepEqual(await list('label=tier=web', 'label=team'), [`${labelled} app/web:1`]);
+	t.deepEqual(await list('label=tier=web', 'label=team=b'), []);
+	t.is((await berth(store, ['images', '-q', '-f', 'dangling=true'])).stdout, `${dangling}\n`);
+
+	const bad = await berth(store, ['images', '--filter', 'color=red']);
+	t.is(bad.code, 125);
+	t.regex(bad.stderr, /^berth: invalid filter `color=red`: [^\n]+\n$/);
+	t.regex((await berth(store, ['images', '--filter', 'dangling=maybe'])).stderr, /^berth: invalid filter `dangling=maybe`/);
+	t.regex((await berth(store, ['images', '--filter', 'since=no-such-image'])).stderr, /^berth: no such image: `no-such-image`\n$/);
 });
