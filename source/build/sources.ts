@@ -12,6 +12,7 @@ import path from 'node:path';
 import dockerignore, {type Ignore} from '@balena/dockerignore';
 import {BerthError, isErrno} from '../engine/errors.js';
 import {relativeInside, resolveInRoot} from '../storage/scoped-path.js';
+import {globRegExp} from '../image/glob.js';
 
 export type Source = {
 	/** Its path on the host. */
@@ -25,36 +26,6 @@ export type Source = {
 const ignore = dockerignore as unknown as typeof dockerignore.default;
 
 const hasGlob = (pattern: string) => /[*?[]/.test(pattern);
-
-const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** Go's filepath.Match as a regular expression over a whole relative path. */
-export const globRegExp = (pattern: string): RegExp => {
-	let source = '';
-	for (let i = 0; i < pattern.length; i++) {
-		const ch = pattern[i]!;
-		if (ch === '*') {
-			source += '[^/]*';
-		} else if (ch === '?') {
-			source += '[^/]';
-		} else if (ch === '\\' && i + 1 < pattern.length) {
-			source += escapeRegExp(pattern[++i]!);
-		} else if (ch === '[') {
-			const end = pattern.indexOf(']', i + 2);
-			if (end === -1) {
-				throw new BerthError('INVALID_ARGUMENT', `invalid pattern \`${pattern}\`: unclosed \`[\``);
-			}
-
-			// Go's classes read as JavaScript's: ranges, and `^` to negate.
-			source += `[${pattern.slice(i + 1, end)}]`;
-			i = end;
-		} else {
-			source += escapeRegExp(ch);
-		}
-	}
-
-	return new RegExp(`^${source}$`);
-};
 
 export class SourceTree {
 	private readonly reincludes: boolean;

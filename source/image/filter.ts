@@ -7,6 +7,7 @@
  * `localhost:5000/*`.
  */
 import {BerthError} from '../engine/errors.js';
+import {globRegExp} from './glob.js';
 import {familiar, familiarName, parseReference} from './reference.js';
 
 export type ImageFilters = {
@@ -69,40 +70,9 @@ export const parseImageFilters = (specs: readonly string[]): ImageFilters => {
 	return filters;
 };
 
-const specials = new Set([...'\\^$.|+(){}']);
-
-/** Go's path.Match as a regular expression: `*` and `?` do not cross `/`; `[...]` and `[^...]` are classes. */
-const globRegexp = (pattern: string): RegExp => {
-	let source = '';
-	for (let index = 0; index < pattern.length; index++) {
-		const char = pattern[index]!;
-		if (char === '*') {
-			source += '[^/]*';
-		} else if (char === '?') {
-			source += '[^/]';
-		} else if (char === '[') {
-			const end = pattern.indexOf(']', index + 2);
-			if (end === -1) {
-				throw new BerthError('INVALID_ARGUMENT', `invalid reference pattern \`${pattern}\`: unclosed [`);
-			}
-
-			const body = pattern.slice(index + 1, end);
-			source += body.startsWith('^') ? `[^${body.slice(1).replaceAll('\\', '\\\\')}]` : `[${body.replaceAll('\\', '\\\\')}]`;
-			index = end;
-		} else if (char === '\\' && index + 1 < pattern.length) {
-			index++;
-			source += `\\${pattern[index]}`;
-		} else {
-			source += specials.has(char) ? `\\${char}` : char;
-		}
-	}
-
-	return new RegExp(`^${source}$`);
-};
-
 /** Whether a full reference (as images.json keys it) matches the pattern, as Docker's FamiliarMatch. */
 export const referenceMatches = (pattern: string, reference: string): boolean => {
-	const regexp = globRegexp(pattern);
+	const regexp = globRegExp(pattern);
 	return regexp.test(familiar(reference)) || regexp.test(familiarName(parseReference(reference)));
 };
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {relativeInside, resolveInRoot} from '../../source/storage/scoped-path.js';
-import {contentDigest, globRegExp, SourceTree} from '../../source/build/sources.js';
+import {contentDigest, SourceTree} from '../../source/build/sources.js';
+import {globRegExp} from '../../source/image/glob.js';
 
 let root: string;
 test.before(() => {
