@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type {Roots} from './berth.js';
+import {berth, type Roots} from './berth.js';
 import type {KeyPair} from './certs.js';
 
 export const registryBinary = '/usr/bin/docker-registry';
@@ -129,3 +129,18 @@ export const isolateRegistryFiles = (roots: Roots): Roots => {
 /** What `skopeo inspect` says of an image in a test registry (plain HTTP unless `tls` names a CA dir). */
 export const skopeoInspect = (name: string, certDir?: string): {Digest: string; Layers: string[]; Architecture: string; Os: string} =>
 	JSON.parse(execFileSync('skopeo', ['inspect', ...certDir ? ['--cert-dir', certDir] : ['--tls-verify=false'], `docker://${name}`], {encoding: 'utf8'}));
+
+/**
+ * Tags `image` as `name` (REPOSITORY:TAG on a test registry) in `roots` and pushes it, which
+ * records the repository's digest reference; returns that digest.
+ */
+export const tagAndPush = async (roots: Roots, image: string, name: string): Promise<string> => {
+	await berth(roots, ['tag', image, name]);
+	const pushed = await berth(roots, ['push', name]);
+	const digest = /: digest: (sha256:[a-f\d]{64})/.exec(pushed.stdout)?.[1];
+	if (pushed.code !== 0 || digest === undefined) {
+		throw new Error(`push of ${name} failed: ${pushed.stderr}`);
+	}
+
+	return digest;
+};

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {berth, rootsForTest, testImage} from '../helpers/berth.js';
-import {isolateRegistryFiles, startRegistry} from '../helpers/registry.js';
+import {isolateRegistryFiles, startRegistry, tagAndPush} from '../helpers/registry.js';
 
 
 test('image prune removes dangling images and keeps tagged ones and those containers use', async t => {
@@ -36,9 +36,7 @@ test('image prune takes an image with a digest reference and no tag, as Docker d
 	t.teardown(registry.stop);
 	const source = isolateRegistryFiles(rootsForTest(t));
 	const name = `${registry.host}/prune/digest`;
-	await berth(source, ['tag', testImage, `${name}:1`]);
-	t.is((await berth(source, ['push', `${name}:1`])).code, 0);
-	const digest = /@(sha256:[a-f\d]{64})/.exec((await berth(source, ['image', 'inspect', '--format', '{{json .RepoDigests}}', testImage])).stdout)![1]!;
+	const digest = await tagAndPush(source, testImage, `${name}:1`);
 	const store = isolateRegistryFiles(rootsForTest(t));
 	t.is((await berth(store, ['pull', `${name}@${digest}`])).code, 0);
 	const result = await berth(store, ['image', 'prune', '-f']);

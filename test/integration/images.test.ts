@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import test from 'ava';
 import {berth, busyboxTarball, destroyRoots, makeRoots, rootsForTest, testImage, type Roots} from '../helpers/berth.js';
-import {isolateRegistryFiles, startRegistry} from '../helpers/registry.js';
+import {isolateRegistryFiles, startRegistry, tagAndPush} from '../helpers/registry.js';
 
 let roots: Roots;
 test.before(() => {
@@ -101,9 +101,7 @@ test('images --digests shows each repository\'s own digest on its rows; a reposi
 	t.teardown(registry.stop);
 	const store = isolateRegistryFiles(rootsForTest(t));
 	const repository = `${registry.host}/images/digests`;
-	await berth(store, ['tag', testImage, `${repository}:1`]);
-	t.is((await berth(store, ['push', `${repository}:1`])).code, 0);
-	const digest = /@(sha256:[a-f\d]{64})/.exec((await berth(store, ['image', 'inspect', '--format', '{{json .RepoDigests}}', testImage])).stdout)![1]!;
+	const digest = await tagAndPush(store, testImage, `${repository}:1`);
 	const listed = await berth(store, ['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']);
 	t.deepEqual(listed.stdout.trim().split('\n').sort(), [`${repository} 1 ${digest}`, 'busybox-test latest <none>']);
 
