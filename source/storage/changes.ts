@@ -66,7 +66,7 @@ export const upperChanges = async (upper: string, lowers: readonly string[], ski
 	const walk = async (relative: string, below: boolean): Promise<Change[]> => {
 		const dir = relative === '' ? upper : path.join(upper, relative);
 		const entries = (await fsp.readdir(dir, {withFileTypes: true})).sort((a, b) => byName(a.name, b.name));
-		const children = entries.map(entry => ({entry, child: relative === '' ? entry.name : `${relative}/${entry.name}`, file: path.join(dir, entry.name)}))
+		const children = entries.map(entry => ({entry, child: relative === '' ? entry.name : `${relative}/${entry.name}`, file: `${dir}/${entry.name}`}))
 			.filter(({child, file}) => !skip?.(child, () => fs.lstatSync(file), file));
 		const lowerStats = below ? await Promise.all(children.map(async ({child}) => lowerStat(lowers, child))) : [];
 		const changes: Change[] = [];
