@@ -10,7 +10,8 @@ if [ -n "$NODE_EXTRA_CA_CERTS" ]; then
 	unset NODE_EXTRA_CA_CERTS
 fi
 
-dist=$(dirname "$(readlink -f "$0")")/../dist
+self=$(readlink -f "$0")
+dist=${self%/*}/../dist
 node=$(command -v node)
 if [ $# -gt 0 ] && [ -f "$dist/berth.blob" ] && ! [ "$node" -nt "$dist/berth.blob" ]; then
 	exec "$node" --snapshot-blob "$dist/berth.blob" "$@"
