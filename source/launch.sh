@@ -14,7 +14,8 @@ self=$(readlink -f "$0")
 dist=${self%/*}/../dist
 node=$(command -v node)
 if [ $# -gt 0 ] && [ -f "$dist/berth.blob" ] && ! [ "$node" -nt "$dist/berth.blob" ]; then
-	exec "$node" --snapshot-blob "$dist/berth.blob" "$@"
+	# `--`: the arguments are berth's, even those node has options of its own for (--help, --version).
+	exec "$node" --snapshot-blob "$dist/berth.blob" -- "$@"
 fi
 
 exec "$node" "$dist/cli.js" "$@"

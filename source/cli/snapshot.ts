@@ -2,7 +2,7 @@
  * The entry of berth's start-up snapshot, dist/berth.blob (`node --build-snapshot`, run by the
  * build): the CLI's code is loaded and its commands defined once, when the snapshot is made, and
  * each command starts from there instead of doing it anew. The `berth` launcher starts commands
- * so: `node --snapshot-blob dist/berth.blob ARGS...`.
+ * so: `node --snapshot-blob dist/berth.blob -- ARGS...`.
  */
 import path from 'node:path';
 import v8 from 'node:v8';

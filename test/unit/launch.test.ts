@@ -18,6 +18,12 @@ test('with no command and no terminal, berth prints the help', t => {
 	t.true(commands(result.stdout).includes('run'));
 });
 
+test('options node has too are berth\'s: --version and --help', t => {
+	const version = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version as string;
+	t.is(execFileSync(cli, ['--version'], {encoding: 'utf8'}), `${version}\n`);
+	t.true(commands(execFileSync(cli, ['--help'], {encoding: 'utf8'})).includes('run'));
+});
+
 test('a snapshot older than node is left alone: the command starts from dist/cli.js', t => {
 	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-launch-'));
 	t.teardown(() => {
