@@ -115,12 +115,14 @@ const tee = (tar?: PassThrough): Transform => {
 
 /**
  * Streams a blob into the store, verified against its descriptor, and with `unpack` unpacks
- * it from the same bytes; retried whole when the connection breaks.
+ * it from the same bytes; retried whole when the connection breaks. It resolves once the blob
+ * is in the store: the unpack's tail (its last entries, its syncfs) goes on in `unpacked`, so
+ * that the download's place goes to the next blob instead of waiting on the disk.
  */
 const download = async (
 	client: RegistryClient, blobs: BlobStore, blob: Descriptor,
 	progress?: LayerProgress, unpack?: (tar: Readable) => Promise<unknown>,
-): Promise<void> =>
+): Promise<{unpacked: Promise<void>}> =>
 	retrying(async () => {
 		const body = await client.getBlob(blob.digest);
 		const tar = new PassThrough({highWaterMark: 1024 * 1024});
@@ -129,7 +131,9 @@ const download = async (
 		const source = tee(unpack ? tar : undefined);
 		// An unpack that fails stops the download; one with nothing to do (the layer was
 		// unpacked meanwhile) lets the bytes pass.
-		const unpacking = unpack?.(tar).then(() => tar.resume(), (error: unknown) => {
+		const unpacking = unpack?.(tar).then(() => {
+			tar.resume();
+		}, (error: unknown) => {
 			source.destroy(error as Error);
 			throw error;
 		});
@@ -153,7 +157,7 @@ const download = async (
 			throw error;
 		}
 
-		await unpacking;
+		return {unpacked: unpacking ?? Promise.resolve()};
 	}).catch((error: unknown) => {
 		if (isBerthError(error)) {
 			throw error;
@@ -228,10 +232,11 @@ const pullOne = async (stores: PullStores, client: RegistryClient, reference: Re
 				await layers.unpack(chain, () => blobs.open(layer.digest), parent);
 			});
 		} else {
-			await fetching(async () => {
+			const {unpacked} = await fetching(async () => {
 				progress('downloading', 0);
-				await download(client, blobs, layer, progress, async tar => layers.unpack(chain, () => tar, parent));
+				return download(client, blobs, layer, progress, async tar => layers.unpack(chain, () => tar, parent));
 			});
+			await unpacked;
 		}
 
 		progress('done');
