@@ -167,7 +167,8 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 			}
 
 			pushOptions.onProgress?.({type: 'layer', digest: `sha256:${'a'.repeat(64)}`, phase: 'pushing', current: 512, total: 1024});
-			pushOptions.onProgress?.({type: 'layer', digest: `sha256:${'a'.repeat(64)}`, phase: 'done', current: 1024, total: 1024});
+			// As the registry client says it: the end of an upload has no byte count.
+			pushOptions.onProgress?.({type: 'layer', digest: `sha256:${'a'.repeat(64)}`, phase: 'done', total: 1024});
 			pushOptions.onProgress?.({type: 'digest', reference, digest: `sha256:${'d'.repeat(64)}`, size: 500});
 			return {reference, digest: `sha256:${'d'.repeat(64)}`, size: 500};
 		},

@@ -1,23 +1,29 @@
 /**
  * The real app in a real terminal (tmux, 80x24), against a store of its own: open it, move,
  * read a container's logs, open a throwaway shell and type into it, leave it, commit a
- * container and see the new image, quit and get the terminal back.
+ * container and see the new image, tag it for a loopback registry (docker-registry) and push
+ * it there with its progress and digest, quit and get the terminal back.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {berth, cli, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {isolateRegistryFiles, skopeoInspect, startRegistry, type TestRegistry} from '../helpers/registry.js';
 import {openTerminal} from '../helpers/tmux.js';
 
 const sleep = async (ms: number) => new Promise(resolve => {
 	setTimeout(resolve, ms);
 });
 
+const escape = (text: string): string => text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 let roots: Roots;
 let env: NodeJS.ProcessEnv;
+let registry: TestRegistry;
 test.before(async () => {
-	roots = rootsWithImage();
+	roots = isolateRegistryFiles(rootsWithImage());
+	registry = await startRegistry();
 	const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ui-config-'));
 	// Ink draws nothing until exit when CI is set.
 	const {CI: _ci, ...rest} = roots.env;
@@ -25,6 +31,7 @@ test.before(async () => {
 	await berth(roots, ['run', '-d', '--name', 'worker', testImage, 'sh', '-c', 'while true; do echo tick-$((n=n+1)); sleep 1; done']);
 });
 test.after.always(async () => {
+	registry?.stop();
 	try {
 		destroyRoots(roots);
 	} catch {
@@ -36,7 +43,7 @@ test.after.always(async () => {
 	fs.rmSync(env.BERTH_CONFIG_DIR!, {recursive: true, force: true});
 });
 
-test('open, move, logs, a throwaway shell, commit, quit', async t => {
+test('open, move, logs, a throwaway shell, commit, push, quit', async t => {
 	const term = openTerminal([cli], {env, cols: 80, rows: 24});
 	t.teardown(() => term.close());
 	await term.waitFor(/Containers \(1\)[\s\S]*worker[\s\S]*Images \(1\)[\s\S]*busybox-test:latest/);
@@ -74,6 +81,26 @@ test('open, move, logs, a throwaway shell, commit, quit', async t => {
 	await term.waitFor(/committed worker as worker:\d{8}-\d{4}/, 30_000);
 	await term.waitFor(/Images \(2\)[\s\S]*› worker:\d{8}-\d{4}/);
 	t.regex((await berth(roots, ['images', '--format', '{{.Repository}}'])).stdout, /^worker$/m);
+
+	// Tag the new image for the loopback registry (its first name then) and push it: a bar per
+	// blob, then the digest the registry took.
+	const target = `${registry.host}/worker:ui`;
+	term.send('t');
+	await term.waitFor(/Tag worker:\d{8}-\d{4}/);
+	term.send('C-u');
+	await sleep(100);
+	term.type(target);
+	await sleep(100);
+	term.send('Enter');
+	await term.waitFor(new RegExp(`tagged worker:\\d{8}-\\d{4} as ${escape(target)}`));
+	await term.waitFor(new RegExp(`› ${escape(target)} \\(\\+1\\)`));
+	term.send('P');
+	const pushed = await term.waitFor(/^digest: sha256:[\da-f]{64}\nEsc closes this/m, 30_000);
+	t.regex(pushed, new RegExp(`^Pushing ${escape(target)}`, 'm'));
+	t.regex(pushed, /^[\da-f]{12} done\s+█+ /m);
+	t.is(`digest: ${skopeoInspect(target).Digest}`, /^digest: sha256:[\da-f]{64}/m.exec(pushed)![0]);
+	term.send('Escape');
+	await sleep(300);
 
 	// Quit: the terminal is given back, and the throwaway shell's container is gone.
 	term.send('q');

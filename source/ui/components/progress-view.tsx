@@ -10,6 +10,8 @@ const bar = (fraction: number, width: number): string => {
 	return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 };
 
+const finished = new Set(['done', 'exists', 'mounted']);
+
 /** A pull's or push's layers as bars, and the digest once the registry has it. */
 export const ProgressView = ({progress, width, height}: Props) => {
 	const barWidth = Math.max(10, width - 44);
@@ -17,7 +19,9 @@ export const ProgressView = ({progress, width, height}: Props) => {
 		<Box flexDirection='column' height={height}>
 			<Text bold wrap='truncate-end'>{progress.title}</Text>
 			{progress.layers.slice(-(height - 2)).map(layer => {
-				const fraction = layer.total ? (layer.current ?? 0) / layer.total : ['done', 'exists', 'mounted'].includes(layer.phase) ? 1 : 0;
+				// A blob that is done, or that the registry already had, is a full bar: the registry
+				// client's last event of an upload says `done` with no byte count.
+				const fraction = finished.has(layer.phase) ? 1 : layer.total ? (layer.current ?? 0) / layer.total : 0;
 				return (
 					<Text key={layer.digest} wrap='truncate-end'>
 						{`${layer.digest.replace('sha256:', '').slice(0, 12)} ${layer.phase.padEnd(11)} ${bar(fraction, barWidth)} ${layer.total ? humanSize(layer.total) : ''}`}
