@@ -1,4 +1,4 @@
-import {useCallback, useEffect, useState} from 'react';
+import {useCallback, useEffect, useRef, useState} from 'react';
 import type {Engine} from '../../engine/engine.js';
 import type {Container} from '../../runtime/container.js';
 import {readLog, type LogRecord} from '../../runtime/logs.js';
@@ -36,6 +36,10 @@ export const useLogs = (engine: Engine, container: Container | undefined, active
 	const [tailState, setTail] = useState({id, count: firstTail});
 	const tail = tailState.id === id ? tailState.count : firstTail;
 	const [state, setState] = useState<LogState>(() => none(id));
+	// What is shown, for reads that find nothing new: those set no state at all, since even a
+	// setState that changes nothing may cost a render.
+	const current = useRef(state);
+	current.current = state;
 	// A container started again gets a new reader that follows again.
 	const run = container ? `${container.State.Status}:${container.State.StartedAt}` : '';
 
@@ -59,9 +63,9 @@ export const useLogs = (engine: Engine, container: Container | undefined, active
 
 			if (first) {
 				first = false;
-				setState(previous => batch.length === 0 && (previous.id !== id || previous.records.length === 0)
-					? previous
-					: {id, records: batch, complete: batch.length < tail, appended: previous.id === id ? previous.appended : 0});
+				if (batch.length > 0 || (current.current.id === id && current.current.records.length > 0)) {
+					setState(previous => ({id, records: batch, complete: batch.length < tail, appended: previous.id === id ? previous.appended : 0}));
+				}
 			} else if (batch.length > 0) {
 				setState(previous => {
 					const base = previous.id === id ? previous : none(id);
