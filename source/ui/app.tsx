@@ -93,7 +93,22 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 	const [help, setHelp] = useState(false);
 	const [offset, setOffset] = useState(0);
 	const queued = useRef<string[]>([]);
-	const [, setQueueTick] = useState(0);
+	const [queueTick, setQueueTick] = useState(0);
+	// Queued keys wait for the frame of the key that queued them: the effects of a frame before
+	// it may still run first, and would read the state before that key.
+	const renderedTick = useRef(0);
+	renderedTick.current = queueTick;
+	const queuedFor = useRef(0);
+	const queue = useCallback((keys: string[], first = false) => {
+		if (first) {
+			queued.current.unshift(...keys);
+		} else {
+			queued.current.push(...keys);
+		}
+
+		queuedFor.current = renderedTick.current + 1;
+		setQueueTick(tick => tick + 1);
+	}, []);
 	const stats = useContainerStats(engine, state.containers, statsMs);
 
 	const containers = useListCursor<Container>(state.containers, container => container.Id, container => `${containerName(container)} ${container.ImageName}`);
@@ -353,13 +368,18 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 	const onKey = (input: string, key: Key): void => {
 		if (formNow.current) {
 			const before = formNow.current;
-			const {state: after, done} = formKey(before, input, key);
+			const {state: after, done, rest} = formKey(before, input, key);
 			if (done) {
 				showForm(undefined);
 				if (done === 'submit') {
 					after.request.submit(formValues(after));
 				} else {
 					after.request.cancel?.();
+				}
+
+				// Keys typed after the Enter, read in one string with it, act once the form is gone.
+				if (rest) {
+					queue([...rest], true);
 				}
 			} else {
 				showForm(after);
@@ -400,8 +420,7 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 		// each acts after the frame of the one before (`2s` shows the images, then opens a shell).
 		// In a form the string is typed text.
 		if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001B') && !formNow.current) {
-			queued.current.push(...input);
-			setQueueTick(tick => tick + 1);
+			queue([...input]);
 			return;
 		}
 
@@ -409,6 +428,10 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 	}, {isActive: !terminalFocused});
 
 	useEffect(() => {
+		if (queueTick < queuedFor.current) {
+			return;
+		}
+
 		const next = queued.current.shift();
 		if (next !== undefined) {
 			if (formNow.current || terminalFocused) {

@@ -85,9 +85,13 @@ test('j and k move the selection, and the detail area follows it', async t => {
 
 test('a move draws one frame, and a look at a state that has not changed draws none', async t => {
 	// ink-testing-library writes a frame for every render: the frames count them.
-	const app = open(t, twoContainers(), {}, {pollMs: 50});
+	// No container runs: no stats come in, a frame each, at their own pace.
+	const app = open(t, fakeEngine({
+		containers: [fakeContainer('web', 'exited'), fakeContainer('db', 'exited')],
+		images: [fakeImage('busybox:latest')],
+	}), {}, {pollMs: 50});
 	await until(app, /› web/);
-	// The start's own frames (the first stats of the running container among them) are done.
+	// The start's own frames are done.
 	let settled = -1;
 	for (let tries = 0; tries < 10 && app.frames.length !== settled; tries++) {
 		settled = app.frames.length;
@@ -213,6 +217,15 @@ test('/ filters the focused list as it is typed; Escape clears it', async t => {
 	await press(app, '\u001B');
 	await until(app, /Containers \(2\)/);
 	t.pass();
+});
+
+test('keys typed after a form\'s Enter, read in one string with it, act once the form is gone', async t => {
+	const app = open(t, twoContainers());
+	await until(app, /› web/);
+	await press(app, '/');
+	await press(app, 'db\rc');
+	const frame = await until(app, /Commit db to an image/);
+	t.regex(frame, /filter: db/);
 });
 
 test('a container started elsewhere shows up from the engine\'s events', async t => {

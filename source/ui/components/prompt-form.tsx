@@ -23,7 +23,7 @@ export const formState = (request: FormRequest): FormState => ({request, values:
  * submits, Escape cancels; without fields it is a y/n question. Pure, so keys typed faster
  * than frames each apply to what the one before left.
  */
-export const formKey = (state: FormState, input: string, key: Key): {state: FormState; done?: 'submit' | 'cancel'} => {
+export const formKey = (state: FormState, input: string, key: Key): {state: FormState; done?: 'submit' | 'cancel'; rest?: string} => {
 	if (state.request.confirm) {
 		return {state, done: input === 'y' || input === 'Y' ? 'submit' : 'cancel'};
 	}
@@ -36,10 +36,11 @@ export const formKey = (state: FormState, input: string, key: Key): {state: Form
 		return {state, done: 'submit'};
 	}
 
-	// Text typed fast with its Enter comes as one string: type the text, then submit.
+	// Text typed fast with its Enter comes as one string: type the text, then submit; what
+	// follows the Enter is keys for after the form (`rest`).
 	const enter = input.length > 1 ? input.search(/[\r\n]/) : -1;
 	if (enter >= 0) {
-		return {state: formKey(state, input.slice(0, enter), key).state, done: 'submit'};
+		return {state: formKey(state, input.slice(0, enter), key).state, done: 'submit', rest: input.slice(enter + 1)};
 	}
 
 	const {values, current} = state;
