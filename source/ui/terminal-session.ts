@@ -53,6 +53,7 @@ export class TerminalSession {
 	private readonly pty: IPty;
 	private readonly terminal: InstanceType<Xterm['Terminal']>;
 	private readonly listeners = new Set<() => void>();
+	private closed = false;
 
 	constructor(options: SessionOptions) {
 		this.kind = options.kind;
@@ -78,8 +79,17 @@ export class TerminalSession {
 			}
 		});
 		this.pty.onExit(({exitCode, signal}) => {
-			this.exit = {code: exitCode, signal};
-			this.changed();
+			const ended = (): void => {
+				this.exit = {code: exitCode, signal};
+				this.changed();
+			};
+
+			// After the output before it is on the screen: xterm parses writes in order, later.
+			if (this.closed) {
+				ended();
+			} else {
+				this.terminal.write('', ended);
+			}
 		});
 	}
 
@@ -141,6 +151,7 @@ export class TerminalSession {
 			} catch {}
 		}
 
+		this.closed = true;
 		this.listeners.clear();
 		this.terminal.dispose();
 	}
