@@ -144,7 +144,7 @@ export class ImageStore {
 	 */
 	async record(images: Array<{manifest: Digest; references: string[]}>): Promise<Digest[]> {
 		const named = images.map(({manifest, references}) => ({manifest, keys: references.map(reference => formatReference(normalizeReference(reference)))}));
-		return this.update(async state => {
+		const change = async (state: ImagesFile): Promise<Digest[]> => {
 			const ids: Digest[] = [];
 			for (const {manifest, keys} of named) {
 				const {config} = await this.checkComplete(manifest);
@@ -165,7 +165,14 @@ export class ImageStore {
 			}
 
 			return ids;
-		});
+		};
+
+		// Recorded already (a rebuild that made the same image, a tag that is there): no lock and
+		// no write. images.json is replaced whole by rename, so this read is one consistent state.
+		const current = await this.read();
+		const before = JSON.stringify(current);
+		const ids = await change(current);
+		return JSON.stringify(current) === before ? ids : this.update(change);
 	}
 
 	/**
@@ -269,12 +276,16 @@ export class ImageStore {
 		await writeJsonAtomic(this.file, {references, untagged: state.untagged});
 	}
 
-	/** Runs `change` on images.json under the lock and writes the result unless it throws. */
+	/** Runs `change` on images.json under the lock and writes the result unless it throws or changed nothing. */
 	private async update<T>(change: (state: ImagesFile) => Promise<T>): Promise<T> {
 		return withLock(this.lockFile, async () => {
 			const state = await this.read();
+			const before = JSON.stringify(state);
 			const result = await change(state);
-			await this.write(state);
+			if (JSON.stringify(state) !== before) {
+				await this.write(state);
+			}
+
 			return result;
 		});
 	}

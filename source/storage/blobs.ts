@@ -54,9 +54,10 @@ export class BlobStore {
 		return path.join(this.dir, digest.slice('sha256:'.length));
 	}
 
+	/** Synchronous, as readJson: one access(2) costs less than a promise's round trip through the thread pool. */
 	async has(digest: Digest): Promise<boolean> {
 		try {
-			await fsp.access(this.path(digest));
+			fs.accessSync(this.path(digest));
 			return true;
 		} catch {
 			return false;
@@ -75,8 +76,20 @@ export class BlobStore {
 		}
 	}
 
+	/**
+	 * Manifests, configs and indexes are a few KiB: read with one synchronous call, as store
+	 * records are (storage/atomic.ts), not fs.promises.readFile's four thread-pool round trips.
+	 */
 	async readJson<T>(digest: Digest): Promise<T> {
-		return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+		try {
+			return JSON.parse(fs.readFileSync(this.path(digest), 'utf8')) as T;
+		} catch (error) {
+			if (isErrno(error, 'ENOENT')) {
+				throw new BerthError('NO_SUCH_FILE', `blob \`${digest}\` is not in the store`, {cause: error});
+			}
+
+			throw error;
+		}
 	}
 
 	open(digest: Digest): Readable {

@@ -205,3 +205,25 @@ test('two processes tagging at once lose no tag', async t => {
 	t.is(references['docker.io/library/left:24'], descriptor.digest);
 	t.is(references['docker.io/library/right:0'], descriptor.digest);
 });
+
+test('recording what is recorded already writes nothing: a rebuild that made the same image leaves images.json as it was', async t => {
+	const {root, store} = makeStore(t);
+	const descriptor = await makeImage(store, 'one');
+	const dangling = await makeImage(store, 'two');
+	await store.record([{manifest: descriptor.digest, references: ['built']}, {manifest: dangling.digest, references: []}]);
+	const file = path.join(root, 'images.json');
+	const before = fs.statSync(file);
+	// A write is a new file renamed over the old one: a new inode.
+	t.deepEqual(await store.record([{manifest: descriptor.digest, references: ['built:latest']}]), [(await store.resolve('built')).id]);
+	await store.record([{manifest: dangling.digest, references: []}]);
+	await store.tag('docker.io/library/built', descriptor.digest);
+	t.is(fs.statSync(file).ino, before.ino);
+	// The lock is not even taken: a store whose lock is held by another process still answers.
+	fs.rmSync(path.join(root, 'locks'), {recursive: true, force: true});
+	fs.writeFileSync(path.join(root, 'locks'), 'not a directory');
+	await t.notThrowsAsync(store.record([{manifest: descriptor.digest, references: ['built']}]));
+	fs.rmSync(path.join(root, 'locks'));
+	await store.tag('other', descriptor.digest);
+	t.not(fs.statSync(file).ino, before.ino);
+	t.deepEqual(readImagesJson(root).references, {'docker.io/library/built:latest': descriptor.digest, 'docker.io/library/other:latest': descriptor.digest});
+});
