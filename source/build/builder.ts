@@ -5,11 +5,11 @@
  * The result is recorded in images.json, under the tags if any, only once every step has
  * succeeded: a failed build tags nothing.
  */
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type {BuildEvent, BuildOptions} from '../engine/build.js';
 import type {Engine} from '../engine/engine.js';
-import {BerthError, isErrno} from '../engine/errors.js';
+import {BerthError, isBerthError, isErrno} from '../engine/errors.js';
 import {hostPlatform} from '../image/oci.js';
 import {familiar, formatReference, normalizeReference} from '../image/reference.js';
 import {expandWord} from '../image/shell-words.js';
@@ -29,7 +29,7 @@ const readDockerfile = async (options: BuildOptions): Promise<string> => {
 
 	const file = options.dockerfile ?? path.join(options.context ?? '.', 'Dockerfile');
 	try {
-		return await fsp.readFile(file, 'utf8');
+		return fs.readFileSync(file, 'utf8');
 	} catch (error) {
 		if (isErrno(error, 'ENOENT') || isErrno(error, 'EISDIR')) {
 			throw new BerthError('NO_SUCH_FILE', `cannot read the Dockerfile \`${file}\``, {cause: error});
@@ -115,6 +115,20 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 		const stage = stageImage(name);
 		if (stage) {
 			return stage;
+		}
+
+		if (!options.pull) {
+			// The image is most often here: one look-up, not prepare's and then get's.
+			const image = await engine.images.get(name).catch((error: unknown) => {
+				if (isBerthError(error) && error.code === 'NO_SUCH_IMAGE') {
+					return undefined;
+				}
+
+				throw error;
+			});
+			if (image) {
+				return image;
+			}
 		}
 
 		await engine.registry.prepare(name, options.pull ? 'always' : 'missing', {onProgress: options.onPullProgress});

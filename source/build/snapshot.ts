@@ -13,7 +13,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type {Engine} from '../engine/engine.js';
 import type {Image} from '../image/store.js';
-import {sweepTemp, tempName, writerAlive} from '../storage/atomic.js';
+import {listDir, sweepTemp, tempName, writerAlive} from '../storage/atomic.js';
 import {mountPointsBelow, unmount} from '../storage/mounts.js';
 import {withMount, type Snapshotter} from '../storage/snapshotter.js';
 import type {TarOutput} from '../storage/tar-writer.js';
@@ -61,6 +61,11 @@ export class Snapshot {
 /** Removes what killed builds left: the mounts in their directories first, then the directories. */
 export const sweepSnapshots = async (engine: Engine): Promise<void> => {
 	const dir = tempDir(engine);
+	// Most builds find nothing left: no need to read the mount table.
+	if ((await listDir(dir)).length === 0) {
+		return;
+	}
+
 	const points = await mountPointsBelow(dir).catch(() => new Set<string>());
 	for (const point of points) {
 		if (!writerAlive(point.split('/')[0]!)) {
