@@ -16,6 +16,7 @@ import {expandWord} from '../image/shell-words.js';
 import type {Image} from '../image/store.js';
 import type {Digest} from '../storage/blobs.js';
 import {BuildCache} from './cache.js';
+import {FileDigests} from './file-digests.js';
 import {parseDockerfile, type Dockerfile, type Instruction, type Stage} from './dockerfile.js';
 import {sweepSnapshots} from './snapshot.js';
 import {SourceTree} from './sources.js';
@@ -100,6 +101,7 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 
 	await sweepSnapshots(engine);
 	const context = options.context === undefined ? undefined : await SourceTree.context(options.context);
+	const digests = options.context === undefined ? FileDigests.none() : FileDigests.open(engine.roots.root, options.context);
 	const built: Array<Image | undefined> = [];
 	const stageImage = (name: string): Image | undefined => {
 		const index = stages.findIndex((stage, at) => stage.name === name.toLowerCase() || String(at) === name);
@@ -107,7 +109,7 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 	};
 
 	const shared = {
-		engine, cache: new BuildCache(engine.roots.root), emit, context, stageImage, noCache: Boolean(options.noCache), network: options.network, signal: options.signal,
+		engine, cache: new BuildCache(engine.roots.root), emit, context, digests, stageImage, noCache: Boolean(options.noCache), network: options.network, signal: options.signal,
 	};
 
 	/** FROM's image: an earlier stage's, or one from the store, pulled first if it is not there (or --pull). */
@@ -160,6 +162,7 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 		throw new BerthError('BUILD_FAILED', 'no image was made: the Dockerfile has nothing but FROM scratch');
 	}
 
+	await digests.save();
 	// Untagged, the result is recorded as a dangling image, as Docker leaves it.
 	await engine.imageStore.record([{manifest: result.manifestDigest, references: tags}]);
 	emit({type: 'built', id: result.id});

@@ -15,6 +15,7 @@ import type {Image} from '../image/store.js';
 import {BuildCache} from './cache.js';
 import {applyConfigStep, type StageState} from './config-steps.js';
 import {copyItems, selectItems, type CopyOptions, type Item} from './copy.js';
+import type {FileDigests} from './file-digests.js';
 import {jsonStrings, parseInstructions, type Instruction} from './dockerfile.js';
 import {runStep} from './run.js';
 import {Snapshot} from './snapshot.js';
@@ -28,6 +29,8 @@ export type StageContext = {
 	emit: (event: BuildEvent) => void;
 	/** The build context; none when the Dockerfile came alone. */
 	context?: SourceTree;
+	/** What the context's files held when last read. */
+	digests: FileDigests;
 	/** The image of an earlier stage, by name or index, for COPY --from; undefined if there is none. */
 	stageImage: (name: string) => Image | undefined;
 	noCache: boolean;
@@ -143,7 +146,7 @@ export class StageBuilder {
 		await this.withSource(from === undefined ? undefined : expandWord(from, lookup), async (tree, image) => {
 			const items = await selectItems(tree, expanded);
 			// Files from the context are known by their content, a stage's by its image.
-			const digest = image ? image.id.replace(/^sha256:/, '') : await contentDigest(items.flatMap(item => [item.source, ...item.below]));
+			const digest = image ? image.id.replace(/^sha256:/, '') : await contentDigest(items.flatMap(item => [item.source, ...item.below]), this.context.digests);
 			const kind = items.length > 1 ? 'multi' : (items[0]!.source.stat.isDirectory() ? 'dir' : 'file');
 			const createdBy = `${historyShell(this.config)} #(nop) ${instruction.keyword} ${kind}:${digest} in ${dest} `;
 			await this.cached([createdBy, instruction.text, options], async () => ({
