@@ -1,6 +1,7 @@
 /**
  * Container start-up and footprint, berth beside podman, docker and crun where installed:
- *   - `run --rm --network none IMG true`, end to end (median of runs)
+ *   - `run --rm --network none IMG true`, end to end (median of rounds that take turns between
+ *     the engines, so that a busy machine weighs on all alike)
  *   - `run -d IMG sleep` and `exec CTR true` latency
  *   - resident memory of what stays beside an idle detached container (berth-shim; conmon;
  *     containerd-shim)
@@ -11,6 +12,7 @@
  */
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {makeBusyboxRootfs, makeBusyboxTarball} from '../test/helpers/busybox.js';
 import {berthCommand, crun, docker, podman, type Peer} from './peers.js';
@@ -34,28 +36,50 @@ const rssKiB = (pids: number[]): number => pids.reduce((sum, pid) => {
 
 type Result = {run?: number; detached?: number; exec?: number; rss?: number};
 
-const measure = (peer: Peer): Result => {
-	time(peer.runTrue);
-	const result: Result = {run: median(Array.from({length: runs}, () => time(peer.runTrue)))};
-	if (peer.runDetached('x').length === 0) {
-		return result;
-	}
-
-	const detached: number[] = [];
+/** Each measure in rounds that take turns between the engines, so that a busy machine weighs on all alike. */
+const measure = (engines: Peer[]): Map<Peer, Result> => {
+	const samples = new Map(engines.map(engine => [engine, {run: [] as number[], detached: [] as number[], exec: [] as number[]}]));
 	const names = Array.from({length: 5}, (_, i) => `bench-${process.pid}-${i}`);
-	for (const name of names) {
-		detached.push(time(peer.runDetached(name)));
+	const detaching = engines.filter(engine => engine.runDetached('x').length > 0);
+	for (const engine of engines) {
+		time(engine.runTrue);
 	}
 
-	result.detached = median(detached);
-	result.exec = median(Array.from({length: runs}, () => time(peer.exec(names[0]!))));
+	for (let round = 0; round < runs; round++) {
+		for (const engine of engines) {
+			samples.get(engine)!.run.push(time(engine.runTrue));
+		}
+	}
+
+	for (const name of names) {
+		for (const engine of detaching) {
+			samples.get(engine)!.detached.push(time(engine.runDetached(name)));
+		}
+	}
+
+	for (let round = 0; round < runs; round++) {
+		for (const engine of detaching) {
+			samples.get(engine)!.exec.push(time(engine.exec(names[0]!)));
+		}
+	}
+
 	execFileSync('sleep', ['1']);
-	result.rss = rssKiB(peer.helperPids(names[0]!));
-	for (const name of names) {
-		time(peer.remove(name));
+	const results = new Map(engines.map(engine => {
+		const {run, detached, exec} = samples.get(engine)!;
+		const result: Result = {run: median(run)};
+		if (detaching.includes(engine)) {
+			Object.assign(result, {detached: median(detached), exec: median(exec), rss: rssKiB(engine.helperPids(names[0]!))});
+		}
+
+		return [engine, result] as const;
+	}));
+	for (const engine of detaching) {
+		for (const name of names) {
+			time(engine.remove(name));
+		}
 	}
 
-	return result;
+	return results;
 };
 
 const berth = (): Peer => {
@@ -83,17 +107,16 @@ const tarball = makeBusyboxTarball(path.join(work, 'busybox.tar'));
 const rootfs = makeBusyboxRootfs(fs.mkdtempSync(path.join(work, 'rootfs-')));
 const peers: Array<Peer | string> = [];
 try {
-	const ours = measure(berth());
-	const rows: Array<[string, Result | string]> = [['berth', ours]];
-	for (const [name, make] of [['podman', () => podman(path.join(work, 'podman'), tarball)], ['docker', () => docker(path.join(work, 'docker'), tarball)], ['crun', () => crun(path.join(work, 'crun'), rootfs)]] as const) {
-		const peer = make();
-		peers.push(peer);
-		rows.push([name, typeof peer === 'string' ? peer : measure(peer)]);
-	}
-
+	const ours = berth();
+	const made: Array<[string, Peer | string]> = [['podman', podman(path.join(work, 'podman'), tarball)], ['docker', docker(path.join(work, 'docker'), tarball)], ['crun', crun(path.join(work, 'crun'), rootfs)]];
+	peers.push(...made.map(([, peer]) => peer));
+	const running = [ours, ...made.flatMap(([, peer]) => typeof peer === 'string' ? [] : [peer])];
+	const results = measure(running);
+	const rows: Array<[string, Result | string]> = [['berth', results.get(ours)!], ...made.map(([name, peer]): [string, Result | string] => [name, typeof peer === 'string' ? peer : results.get(peer)!])];
+	const oursResult = results.get(ours)!;
 	const cell = (value?: number, unit = 'ms') => value === undefined ? '-' : `${value.toFixed(0)} ${unit}`;
 	const ratio = (a?: number, b?: number) => a === undefined || b === undefined ? '-' : (a / b).toFixed(2);
-	console.log(`${runs} runs each, medians; ratio = berth / peer (lower is better for berth)\n`);
+	console.log(`${runs} rounds taking turns, medians; ratio = berth / peer (lower is better for berth); load average ${os.loadavg().map(load => load.toFixed(2)).join(' ')}\n`);
 	console.log(['engine', 'run --rm true', 'run -d', 'exec', 'idle helper RSS'].map(text => text.padEnd(18)).join(''));
 	for (const [name, result] of rows) {
 		if (typeof result === 'string') {
@@ -103,7 +126,7 @@ try {
 
 		console.log([name, cell(result.run), cell(result.detached), cell(result.exec), cell(result.rss, 'KiB')].map(text => text.padEnd(18)).join(''));
 		if (name !== 'berth') {
-			console.log(['  ratio', ratio(ours.run, result.run), ratio(ours.detached, result.detached), ratio(ours.exec, result.exec), ratio(ours.rss, result.rss)].map(text => text.padEnd(18)).join(''));
+			console.log(['  ratio', ratio(oursResult.run, result.run), ratio(oursResult.detached, result.detached), ratio(oursResult.exec, result.exec), ratio(oursResult.rss, result.rss)].map(text => text.padEnd(18)).join(''));
 		}
 	}
 } finally {
