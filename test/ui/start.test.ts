@@ -1,7 +1,7 @@
 /**
  * What the terminal UI loads before its first frame, in the bundle berth runs: no pane's pty
  * and terminal emulator, no chart library, no config library (for a user without a config
- * file), and React's production build.
+ * file), React's production build, and berth's own string-width in front of the package's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,8 +51,11 @@ test('the UI\'s start loads no terminal pane, chart or config library, and React
 	const {chunks, packages} = uiStart();
 	t.deepEqual(packages.filter(name => /^(node-pty|@xterm\/headless|blessed|blessed-contrib|conf)$/.test(name)), []);
 	// esbuild marks each bundled module with a `// path` comment.
-	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!));
+	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules|source)\/\S+)$/gm)].map(match => match[1]!));
 	t.true(modules.includes('dist/source/ui/app.js'));
 	t.true(modules.includes('node_modules/react-reconciler/cjs/react-reconciler.production.js'));
+	// Ink measures text with berth's string-width, and string-width only for what it cannot count.
+	t.true(modules.includes('source/ui/string-width.ts'));
+	t.deepEqual(modules.filter(module => /^node_modules\/(.*\/)?(string-width|emoji-regex)\//.test(module)), ['node_modules/string-width/index.js']);
 	t.deepEqual(modules.filter(module => /\.development\.js$|^node_modules\/(conf|ajv|ajv-formats|semver)\//.test(module)), []);
 });
