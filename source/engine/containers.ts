@@ -253,6 +253,14 @@ export class Containers {
 			}
 
 			return this.launch(container, options);
+		}).catch(async (error: unknown) => {
+			// As Docker: a --rm container that cannot start is removed.
+			const container = await this.store.read(id).catch(() => undefined);
+			if (container?.HostConfig.AutoRemove && !isActive(container.State)) {
+				await this.erase(container);
+			}
+
+			throw error;
 		});
 		await this.event('start', started);
 		return started;

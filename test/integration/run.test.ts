@@ -38,11 +38,12 @@ test('run -i passes stdin through', async t => {
 	t.is(result.code, 0);
 });
 
-test('a missing command is 127, one that cannot run is 126, each with one line', async t => {
-	const missing = await berth(roots, ['run', '--rm', testImage, 'no-such-command']);
+test('a missing command is 127, one that cannot run is 126, each with one line; --rm removes the container', async t => {
+	const missing = await berth(roots, ['run', '--rm', '--name', 'never-ran', testImage, 'no-such-command']);
 	t.is(missing.code, 127);
 	t.regex(missing.stderr, /no-such-command/);
 	t.is(missing.stderr.trim().split('\n').length, 1);
+	t.is((await berth(roots, ['ps', '-a', '-q', '--filter', 'name=never-ran'])).stdout, '');
 	const notExecutable = await berth(roots, ['run', '--rm', testImage, '/etc/passwd']);
 	t.is(notExecutable.code, 126);
 	t.is(notExecutable.stderr.trim().split('\n').length, 1);
