@@ -44,8 +44,13 @@ export type Pulled = {
 	fresh: boolean;
 };
 
-/** Blobs fetched at once, as Docker's default; unpacks at once, one per core here. */
-const downloads = 3;
+/**
+ * Blobs fetched at once, as podman and skopeo do (Docker takes 3): each download is unpacked
+ * as it arrives and goes at its unpack's pace, so with 3 the fourth big layer of an image
+ * started only when one finished and ran alone at the end, one core idle. Unpacks of blobs
+ * already here at once: one per core here.
+ */
+const downloads = 6;
 const unpacks = 2;
 
 /** `os/arch[/variant]`, as --platform takes it. */
