@@ -17,7 +17,8 @@ import type {Image} from '../image/store.js';
 import type {Digest} from '../storage/blobs.js';
 import {BuildCache} from './cache.js';
 import {FileDigests} from './file-digests.js';
-import {parseDockerfile, type Dockerfile, type Instruction, type Stage} from './dockerfile.js';
+import type {Dockerfile, Instruction, Stage} from './instruction.js';
+import {ParsedDockerfiles} from './parsed.js';
 import {sweepSnapshots} from './snapshot.js';
 import {SourceTree} from './sources.js';
 import {StageBuilder} from './stage.js';
@@ -90,7 +91,8 @@ class StepCounter {
 
 export const build = async (engine: Engine, options: BuildOptions, emit: (event: BuildEvent) => void): Promise<Digest> => {
 	const tags = (options.tags ?? []).map(tag => formatReference(normalizeReference(tag)));
-	const dockerfile = parseDockerfile(await readDockerfile(options));
+	const parsed = new ParsedDockerfiles(engine.roots.root);
+	const dockerfile = await parsed.dockerfile(await readDockerfile(options));
 	const stages = stagesUpTo(dockerfile, options.target);
 	const total = dockerfile.globalArgs.length + stages.reduce((sum, stage) => sum + 1 + stage.instructions.length, 0);
 	const steps = new StepCounter(total, emit, options.signal);
@@ -109,7 +111,7 @@ export const build = async (engine: Engine, options: BuildOptions, emit: (event:
 	};
 
 	const shared = {
-		engine, cache: new BuildCache(engine.roots.root), emit, context, digests, stageImage, noCache: Boolean(options.noCache), network: options.network, signal: options.signal,
+		engine, cache: new BuildCache(engine.roots.root), emit, context, digests, parsed, stageImage, noCache: Boolean(options.noCache), network: options.network, signal: options.signal,
 	};
 
 	/** FROM's image: an earlier stage's, or one from the store, pulled first if it is not there (or --pull). */

@@ -8,7 +8,7 @@ import {BerthError} from '../engine/errors.js';
 import {applyChanges, commandLine} from '../image/changes.js';
 import type {ContainerConfig, HealthConfig} from '../image/oci.js';
 import type {Lookup} from '../image/shell-words.js';
-import {jsonStrings, parseInstructions, type Instruction} from './dockerfile.js';
+import {jsonStrings, type Instruction} from './instruction.js';
 
 /** What the stage has done so far that changes how an instruction reads. */
 export type StageState = {
@@ -65,15 +65,6 @@ const healthcheck = (instruction: Instruction, config: ContainerConfig): HealthC
 	return health;
 };
 
-const onbuildTrigger = (instruction: Instruction): string => {
-	const [trigger] = parseInstructions(instruction.args);
-	if (!trigger || ['ONBUILD', 'FROM', 'MAINTAINER'].includes(trigger.keyword)) {
-		throw invalid(instruction, `\`${trigger?.keyword ?? instruction.args}\` is not allowed as an ONBUILD trigger`);
-	}
-
-	return instruction.args;
-};
-
 /** The config after `instruction`; `lookup` gives the build arguments' values. */
 export const applyConfigStep = (instruction: Instruction, config: ContainerConfig, lookup: Lookup, state: StageState): ContainerConfig => {
 	const {keyword, args} = instruction;
@@ -92,7 +83,8 @@ export const applyConfigStep = (instruction: Instruction, config: ContainerConfi
 		}
 
 		case 'ONBUILD': {
-			return {...config, OnBuild: [...config.OnBuild ?? [], onbuildTrigger(instruction)]};
+			// The trigger was checked when the Dockerfile was parsed (dockerfile.ts).
+			return {...config, OnBuild: [...config.OnBuild ?? [], args]};
 		}
 
 		case 'ENTRYPOINT': {

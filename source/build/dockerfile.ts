@@ -7,34 +7,9 @@
 import {DockerfileParser, ModifiableInstruction} from 'dockerfile-ast';
 import {BerthError} from '../engine/errors.js';
 import {splitWords} from '../image/shell-words.js';
+import {jsonStrings, type Dockerfile, type Instruction, type Stage} from './instruction.js';
 
-export type Instruction = {
-	/** Upper case: RUN, COPY, ... */
-	keyword: string;
-	/** `--name=value` flags: COPY --from and --chown, HEALTHCHECK --interval, ... */
-	flags: Map<string, string>;
-	/** What follows the keyword and its flags, continuation lines joined. */
-	args: string;
-	/** The instruction as written, on one line: Docker prints it as `Step N/M : TEXT`. */
-	text: string;
-	/** 1-based, for error messages. */
-	line: number;
-};
-
-export type Stage = {
-	/** The FROM instruction's image (variables not yet expanded). */
-	base: string;
-	/** `AS name`, lower-cased as Docker compares stage names. */
-	name?: string;
-	from: Instruction;
-	instructions: Instruction[];
-};
-
-export type Dockerfile = {
-	/** ARGs before the first FROM: their values are what FROM lines may use. */
-	globalArgs: Instruction[];
-	stages: Stage[];
-};
+export {jsonStrings, type Dockerfile, type Instruction, type Stage} from './instruction.js';
 
 const known = new Set([
 	'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
@@ -50,20 +25,6 @@ const allowedFlags: Record<string, string[]> = {
 };
 
 const invalid = (line: number, message: string) => new BerthError('INVALID_ARGUMENT', `Dockerfile line ${line}: ${message}`);
-
-/** The JSON form of an instruction's arguments (`["a", "b"]`), or undefined for any other. */
-export const jsonStrings = (text: string): string[] | undefined => {
-	if (!text.startsWith('[')) {
-		return undefined;
-	}
-
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return Array.isArray(parsed) && parsed.every(item => typeof item === 'string') ? parsed : undefined;
-	} catch {
-		return undefined;
-	}
-};
 
 /** Parses one instruction line of a Dockerfile (also an ONBUILD trigger). */
 export const parseInstructions = (text: string): Instruction[] => {
@@ -92,6 +53,14 @@ export const parseInstructions = (text: string): Instruction[] => {
 			}
 
 			flags.set(flag.getName(), flag.getValue() ?? '');
+		}
+
+		if (keyword === 'ONBUILD') {
+			// Checked here, once: the parse is remembered (parsed.ts), and the config step only stores the trigger.
+			const [trigger] = parseInstructions(args);
+			if (!trigger || ['ONBUILD', 'FROM', 'MAINTAINER'].includes(trigger.keyword)) {
+				throw invalid(line, `\`${trigger?.keyword ?? args}\` is not allowed as an ONBUILD trigger`);
+			}
 		}
 
 		return {keyword, flags, args, text: [node.getInstruction(), ...written.map(flag => flag.toString()), args].join(' '), line};

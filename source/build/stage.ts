@@ -16,7 +16,8 @@ import {BuildCache} from './cache.js';
 import {applyConfigStep, type StageState} from './config-steps.js';
 import {copyItems, selectItems, type CopyOptions, type Item} from './copy.js';
 import type {FileDigests} from './file-digests.js';
-import {jsonStrings, parseInstructions, type Instruction} from './dockerfile.js';
+import {jsonStrings, type Instruction} from './instruction.js';
+import type {ParsedDockerfiles} from './parsed.js';
 import {runStep} from './run.js';
 import {Snapshot} from './snapshot.js';
 import {contentDigest, SourceTree} from './sources.js';
@@ -31,6 +32,8 @@ export type StageContext = {
 	context?: SourceTree;
 	/** What the context's files held when last read. */
 	digests: FileDigests;
+	/** Parses ONBUILD triggers. */
+	parsed: ParsedDockerfiles;
 	/** The image of an earlier stage, by name or index, for COPY --from; undefined if there is none. */
 	stageImage: (name: string) => Image | undefined;
 	noCache: boolean;
@@ -64,7 +67,7 @@ export class StageBuilder {
 		if (triggers.length > 0) {
 			this.context.emit({type: 'triggers', count: triggers.length});
 			for (const trigger of triggers) {
-				await this.step(parseInstructions(trigger)[0]!);
+				await this.step((await this.context.parsed.instructions(trigger))[0]!);
 			}
 		}
 	}

@@ -7,7 +7,7 @@
  */
 import {BerthError} from '../engine/errors.js';
 import {envLookup, expandWord, splitWords, type Lookup} from '../image/shell-words.js';
-import type {Instruction} from './dockerfile.js';
+import type {Instruction} from './instruction.js';
 
 /** Arguments every build knows without an ARG (Docker's predefined proxy arguments). */
 const predefined = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap(name => [name, name.toLowerCase()]));

@@ -61,3 +61,10 @@ test('config instructions change the config as Docker does', t => {
 	t.throws(() => apply(config, 'ONBUILD FROM x'), {message: /`FROM` is not allowed as an ONBUILD trigger/});
 	t.throws(() => apply(config, 'SHELL /bin/sh -c'), {message: /JSON array/});
 });
+
+test('an ONBUILD trigger is checked when the Dockerfile is parsed', t => {
+	t.throws(() => parseDockerfile('FROM a\nRUN true\nONBUILD FROM b\n'), {message: 'Dockerfile line 3: `FROM` is not allowed as an ONBUILD trigger'});
+	t.throws(() => parseDockerfile('FROM a\nONBUILD ONBUILD RUN true\n'), {message: /`ONBUILD` is not allowed as an ONBUILD trigger/});
+	t.throws(() => parseDockerfile('FROM a\nONBUILD FETCH x\n'), {message: /unknown instruction `FETCH`/});
+	t.deepEqual(parseDockerfile('FROM a\nONBUILD RUN true\n').stages[0]!.instructions.map(instruction => instruction.args), ['RUN true']);
+});

@@ -70,3 +70,9 @@ test('the start-up snapshot holds no UI, and runs registry and build code only w
 	t.true(onDemand.length > 0);
 	t.deepEqual(onDemand.filter(module => !bundle.includes(`__esm({\n  "${module}"() {`)), []);
 });
+
+test('a build loads dockerfile-ast only to parse a Dockerfile it has not parsed before (build/parsed.ts imports the parser on demand)', t => {
+	const loaded = [...reachable(path.join(projectRoot, 'dist/source/build/builder.js'))];
+	t.true(loaded.some(file => file.endsWith('source/build/stage.js')), 'the walk reached the stage builder');
+	t.deepEqual(loaded.filter(file => file === 'package:dockerfile-ast' || file.endsWith('source/build/dockerfile.js')), []);
+});
