@@ -9,11 +9,12 @@
  * killed on the way leaves a temporary directory, and perhaps a mount in it, which the next
  * build sweeps.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type {Engine} from '../engine/engine.js';
 import type {Image} from '../image/store.js';
-import {listDir, sweepTemp, tempName, writerAlive} from '../storage/atomic.js';
+import {sweepTemp, tempName, writerAlive} from '../storage/atomic.js';
 import {mountPointsBelow, unmount} from '../storage/mounts.js';
 import {withMount, type Snapshotter} from '../storage/snapshotter.js';
 import type {TarOutput} from '../storage/tar-writer.js';
@@ -61,8 +62,8 @@ export class Snapshot {
 /** Removes what killed builds left: the mounts in their directories first, then the directories. */
 export const sweepSnapshots = async (engine: Engine): Promise<void> => {
 	const dir = tempDir(engine);
-	// Most builds find nothing left: no need to read the mount table.
-	if ((await listDir(dir)).length === 0) {
+	// Most builds find nothing left: no need to read the mount table (nor to start the thread pool).
+	if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
 		return;
 	}
 

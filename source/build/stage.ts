@@ -197,7 +197,7 @@ export class StageBuilder {
 		const {cache, emit, engine} = this.context;
 		const cacheKey = BuildCache.key(this.image?.id ?? 'scratch', ...key);
 		const hit = this.context.noCache ? undefined : await cache.get(cacheKey);
-		const cachedImage = hit && await loadStepImage(engine, hit);
+		const cachedImage = hit && await loadStepImage(engine, hit, this.image);
 		if (cachedImage) {
 			emit({type: 'cached'});
 			this.advance(cachedImage);

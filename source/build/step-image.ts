@@ -20,15 +20,21 @@ export type Step = {
 	author?: string;
 };
 
-/** The image a step made, or undefined when any of its blobs is gone (removed since it was cached). */
-export const loadStepImage = async (engine: Engine, manifestDigest: Digest): Promise<Image | undefined> => {
+/**
+ * The image a step made, or undefined when any of its blobs is gone (removed since it was
+ * cached). The layers it shares with `parent`, the image the step is taken on, are there:
+ * that image was checked so, or is recorded in images.json, whose images keep their blobs.
+ */
+export const loadStepImage = async (engine: Engine, manifestDigest: Digest, parent?: Image): Promise<Image | undefined> => {
 	const {blobs} = engine;
 	if (!await blobs.has(manifestDigest)) {
 		return undefined;
 	}
 
 	const manifest = await blobs.readJson<Manifest>(manifestDigest);
-	const present = await Promise.all([manifest.config, ...manifest.layers].map(async blob => blobs.has(blob.digest)));
+	const known = new Set(parent?.manifest.layers.map(layer => layer.digest));
+	const unknown = [manifest.config, ...manifest.layers].filter(blob => !known.has(blob.digest));
+	const present = await Promise.all(unknown.map(async blob => blobs.has(blob.digest)));
 	if (present.includes(false)) {
 		return undefined;
 	}
