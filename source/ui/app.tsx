@@ -109,7 +109,6 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 		queuedFor.current = renderedTick.current + 1;
 		setQueueTick(tick => tick + 1);
 	}, []);
-	const stats = useContainerStats(engine, state.containers, statsMs);
 
 	const containers = useListCursor<Container>(state.containers, container => container.Id, container => `${containerName(container)} ${container.ImageName}`);
 	const images = useListCursor<Image>(state.images, image => image.id, image => `${imageName(image)} ${image.id}`);
@@ -503,6 +502,12 @@ export const App = ({engine, settings, color, cli, env, preferredShell, initial,
 	const imagesHeight = Math.max(imagesRoom - 2, 1);
 	const containersStart = detailFocused ? 0 : containers.windowStart(containersHeight);
 	const imagesStart = detailFocused ? 0 : images.windowStart(imagesHeight);
+	// The containers on screen: the rows in view (none when the lists fold), and the selected one.
+	const containersShown = useMemo(() => {
+		const rows = detailFocused || help ? [] : containers.visible.slice(containersStart, containersStart + containersHeight);
+		return container && !rows.includes(container) ? [...rows, container] : rows;
+	}, [detailFocused, help, containers.visible, containersStart, containersHeight, container]);
+	const stats = useContainerStats(engine, state.containers, containersShown, statsMs);
 	// The rows in view, as time alone changes them (uptimes, ages); the stats redraw by themselves.
 	useRedrawWhen(() => {
 		const at = Date.now();

@@ -106,6 +106,21 @@ test('a move draws one frame, and a look at a state that has not changed draws n
 	t.is(app.frames.length, settled + 1, 'the move is one frame: the next log is read without one of its own');
 });
 
+test('stats are read for the running containers on screen only', async t => {
+	const many = Array.from({length: 40}, (_, index) => fakeContainer(`run${String(index).padStart(2, '0')}`, 'running', `2026-01-01T00:00:${String(59 - index).padStart(2, '0')}Z`));
+	const app = open(t, fakeEngine({containers: many, images: [fakeImage('busybox:latest')]}), {}, {statsMs: 200});
+	let frame = await until(app, /› run00 .*3MiB/);
+	await sleep(500);
+	const rows = (frame.match(/^. run\d\d/gm) ?? []).map(row => row.slice(2));
+	t.true(rows.length > 2 && rows.length < 40);
+	const read = new Set(app.fake.statsRead.map(id => app.fake.containers.find(container => container.Id === id)!.Name.slice(1)));
+	t.deepEqual([...read].sort(), rows.sort());
+	// A row that comes into view gets its reading.
+	await press(app, 'G');
+	frame = await until(app, /› run39 .*3MiB/);
+	t.true(app.fake.statsRead.includes(app.fake.containers[39]!.Id));
+});
+
 test('2 moves to the images, Tab through the areas, Enter opens the detail', async t => {
 	const app = open(t, twoContainers());
 	await until(app, /› web/);

@@ -60,6 +60,8 @@ export type FakeEngine = {
 	/** Changes the state as another berth process would, and says so through the events. */
 	change: (update: () => void) => void;
 	logFile: string;
+	/** The ids whose stats were read, in order. */
+	statsRead: string[];
 	root: string;
 	close: () => void;
 };
@@ -84,6 +86,7 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 			events.emit('event', {Type: 'container', Action: 'create', Actor: {ID: 'x', Attributes: {}}, time: 0, timeNano: 0});
 		},
 		logFile,
+		statsRead: [],
 		root,
 		close: () => {
 			fs.rmSync(root, {recursive: true, force: true});
@@ -138,7 +141,10 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 			return container;
 		},
 		inspect: async (reference: string) => ({Id: find(reference).Id, Config: find(reference).Config}),
-		stats: async (reference: string) => ({container: find(reference), stats: {cpuUsageNs: Date.now() * 1e5, memoryUsage: 3 * 1024 * 1024, memoryLimit: 1024 ** 3, pids: 2}}),
+		stats: async (reference: string) => {
+			fake.statsRead.push(reference);
+			return {container: find(reference), stats: {cpuUsageNs: Date.now() * 1e5, memoryUsage: 3 * 1024 * 1024, memoryLimit: 1024 ** 3, pids: 2}};
+		},
 		logFile: () => logFile,
 		isStopped: async () => true,
 	};

@@ -1,4 +1,4 @@
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useLayoutEffect, useRef, useState} from 'react';
 
 /**
  * Draws the screen again once `text` (what of the screen time alone moves on: "Up 5 minutes",
@@ -11,7 +11,8 @@ export const useRedrawWhen = (text: () => string, intervalMs = 1000): void => {
 	const latest = useRef(text);
 	latest.current = text;
 	const drawn = useRef('');
-	useEffect(() => {
+	// As the frame is committed, before a tick can come between it and a passive effect.
+	useLayoutEffect(() => {
 		drawn.current = latest.current();
 	});
 	useEffect(() => {
