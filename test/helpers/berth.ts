@@ -96,7 +96,17 @@ export const busyboxTarball = (): string => {
 		fs.mkdirSync(path.dirname(tarball), {recursive: true});
 		const temp = `${tarball}.${process.pid}`;
 		makeBusyboxTarball(temp);
-		fs.renameSync(temp, tarball);
+		// Test files run in several processes and each tar has its own mtimes: the first made
+		// is kept, never replaced under a test that has hashed it already (link, not rename).
+		try {
+			fs.linkSync(temp, tarball);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+				throw error;
+			}
+		} finally {
+			fs.rmSync(temp, {force: true});
+		}
 	}
 
 	return tarball;
