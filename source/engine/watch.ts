@@ -3,7 +3,8 @@
  * events) and in any other (file watches on the containers directory, images.json and
  * events.jsonl, which every state change of another berth process touches). A slow poll
  * backs the watches up, for a shim that died without a word and for filesystems that send
- * no watch events.
+ * no watch events; with the watches in place and nothing running (`idle`), it has nothing
+ * to find and reads nothing.
  *
  * Changes come in bursts (a `run` creates, starts and attaches), so the listener is called
  * once per burst, after `settleMs` of quiet or at the latest `settleMs` after the first.
@@ -17,6 +18,8 @@ export type WatchOptions = {
 	settleMs?: number;
 	/** How often the state is looked at even when no change was seen. */
 	pollMs?: number;
+	/** Whether no container runs (none whose shim could die unheard): the poll is then skipped. */
+	idle?: () => boolean;
 };
 
 export type StateChange = {
@@ -94,7 +97,10 @@ export const watchState = (engine: Engine, listener: (change: StateChange) => vo
 	engine.events.on('event', onEvent);
 	const poll = setInterval(() => {
 		watchAll();
-		changed({containers: true});
+		const watching = watchers.has(root) && watchers.has(containersDir);
+		if (!watching || !options.idle?.()) {
+			changed({containers: true});
+		}
 	}, pollMs);
 	poll.unref();
 	return () => {

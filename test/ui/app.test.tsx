@@ -85,25 +85,38 @@ test('j and k move the selection, and the detail area follows it', async t => {
 
 test('a move draws one frame, and a look at a state that has not changed draws none', async t => {
 	// ink-testing-library writes a frame for every render: the frames count them.
-	// No container runs: no stats come in, a frame each, at their own pace.
-	const app = open(t, fakeEngine({
-		containers: [fakeContainer('web', 'exited'), fakeContainer('db', 'exited')],
-		images: [fakeImage('busybox:latest')],
-	}), {}, {pollMs: 50});
-	await until(app, /› web/);
-	// The start's own frames are done.
+	const app = open(t, twoContainers(), {}, {pollMs: 50});
+	await until(app, /› web .*3MiB/);
+	// The start's own frames (the first stats of the running container the last) are done.
 	let settled = -1;
 	for (let tries = 0; tries < 10 && app.frames.length !== settled; tries++) {
 		settled = app.frames.length;
 		await sleep(300);
 	}
 
+	const listed = app.fake.containersListed;
 	await sleep(500);
+	t.true(app.fake.containersListed > listed, 'the polls read the lists');
 	t.is(app.frames.length, settled, 'the polls read the same lists and draw nothing');
 	app.stdin.write('j');
 	await until(app, /› db/);
 	await sleep(300);
 	t.is(app.frames.length, settled + 1, 'the move is one frame: the next log is read without one of its own');
+});
+
+test('with no container running, the backup poll reads nothing', async t => {
+	const app = open(t, fakeEngine({containers: [fakeContainer('web', 'exited')], images: []}), {}, {pollMs: 50});
+	await until(app, /› web/);
+	await sleep(200);
+	const listed = app.fake.containersListed;
+	await sleep(500);
+	t.is(app.fake.containersListed, listed);
+	// What the watches see is read as ever.
+	app.fake.change(() => {
+		app.fake.containers = [fakeContainer('newcomer', 'exited', '2026-02-01T00:00:00Z'), ...app.fake.containers];
+	});
+	await until(app, /newcomer/);
+	t.pass();
 });
 
 test('stats are read for the running containers on screen only', async t => {

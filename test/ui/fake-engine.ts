@@ -62,6 +62,8 @@ export type FakeEngine = {
 	logFile: string;
 	/** The ids whose stats were read, in order. */
 	statsRead: string[];
+	/** How many times the containers were listed. */
+	containersListed: number;
 	root: string;
 	close: () => void;
 };
@@ -70,6 +72,8 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ui-'));
 	const logFile = path.join(root, 'container.log');
 	fs.writeFileSync(logFile, '');
+	// Watched as a store's is.
+	fs.mkdirSync(path.join(root, 'containers'));
 	const calls: Call[] = [];
 	const failures = new Map<string, Error>();
 	const events = new EventEmitter();
@@ -87,6 +91,7 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 		},
 		logFile,
 		statsRead: [],
+		containersListed: 0,
 		root,
 		close: () => {
 			fs.rmSync(root, {recursive: true, force: true});
@@ -111,7 +116,10 @@ export const fakeEngine = (options: {containers?: Container[]; images?: Image[];
 	};
 
 	const containers = {
-		list: async () => [...fake.containers],
+		list: async () => {
+			fake.containersListed++;
+			return [...fake.containers];
+		},
 		get: async (reference: string) => find(reference),
 		start: async (reference: string) => {
 			record('start', reference);

@@ -195,7 +195,10 @@ export const useBerthState = (engine: Engine, options: {pollMs?: number; initial
 			if (change.images) {
 				imagesReload();
 			}
-		}, {pollMs: options.pollMs});
+		}, {
+			pollMs: options.pollMs,
+			idle: () => !(shownContainers ?? []).some(container => container.State.Status === 'running' || container.State.Status === 'paused'),
+		});
 		return () => {
 			active = false;
 			stop();
