@@ -47,10 +47,21 @@ const reloader = (read: () => Promise<void>): (first?: Promise<unknown>) => void
 	};
 };
 
+const json = new WeakMap<object, string>();
+const jsonOf = (item: unknown): string => {
+	let text = json.get(item as object);
+	if (text === undefined) {
+		text = JSON.stringify(item);
+		json.set(item as object, text);
+	}
+
+	return text;
+};
+
 /**
  * The list read anew, with the objects of the list before for the items that did not change,
- * and the list before itself when nothing did: the backup poll reads the containers every two
- * seconds, and an unchanged list must not draw the screen again.
+ * and the list before itself when nothing did: while containers run, the backup poll reads
+ * them every two seconds, and an unchanged list must not draw the screen again.
  */
 const sameWherePossible = <T>(previous: T[], next: T[], keyOf: (item: T) => string): T[] => {
 	const before = new Map(previous.map(item => [keyOf(item), item]));
@@ -66,17 +77,6 @@ const sameWherePossible = <T>(previous: T[], next: T[], keyOf: (item: T) => stri
 		return item;
 	});
 	return same ? previous : merged;
-};
-
-const json = new WeakMap<object, string>();
-const jsonOf = (item: unknown): string => {
-	let text = json.get(item as object);
-	if (text === undefined) {
-		text = JSON.stringify(item);
-		json.set(item as object, text);
-	}
-
-	return text;
 };
 
 export type Lists = {containers: Container[]; images: Image[]};
@@ -120,21 +120,12 @@ export const useBerthState = (engine: Engine, options: {pollMs?: number; initial
 			setError((cause as Error).message?.split('\n')[0] ?? String(cause));
 		};
 
-		const readContainers = async (): Promise<() => void> => {
+		// A read now, shown later (both lists of the first read together): what to show, or the failure.
+		const reading = async <T>(read: () => Promise<T>, apply: (list: T) => void): Promise<() => void> => {
 			try {
-				const list = await containersOf(engine);
+				const list = await read();
 				return () => {
-					const next = sameWherePossible(shownContainers ?? [], list, container => container.Id);
-					if (next !== shownContainers) {
-						setContainers(next);
-						setLoaded(previous => previous.containers ? previous : {...previous, containers: true});
-					}
-
-					shownContainers = next;
-					if (failed) {
-						failed = false;
-						setError(undefined);
-					}
+					apply(list);
 				};
 			} catch (cause) {
 				return () => {
@@ -143,24 +134,29 @@ export const useBerthState = (engine: Engine, options: {pollMs?: number; initial
 			}
 		};
 
-		const readImages = async (): Promise<() => void> => {
-			try {
-				const list = await imagesOf(engine);
-				return () => {
-					const next = sameWherePossible(shownImages ?? [], list, image => image.id);
-					if (next !== shownImages) {
-						setImages(next);
-						setLoaded(previous => previous.images ? previous : {...previous, images: true});
-					}
-
-					shownImages = next;
-				};
-			} catch (cause) {
-				return () => {
-					fail(cause);
-				};
+		const readContainers = async () => reading(async () => containersOf(engine), list => {
+			const next = sameWherePossible(shownContainers ?? [], list, container => container.Id);
+			if (next !== shownContainers) {
+				setContainers(next);
+				setLoaded(previous => previous.containers ? previous : {...previous, containers: true});
 			}
-		};
+
+			shownContainers = next;
+			if (failed) {
+				failed = false;
+				setError(undefined);
+			}
+		});
+
+		const readImages = async () => reading(async () => imagesOf(engine), list => {
+			const next = sameWherePossible(shownImages ?? [], list, image => image.id);
+			if (next !== shownImages) {
+				setImages(next);
+				setLoaded(previous => previous.images ? previous : {...previous, images: true});
+			}
+
+			shownImages = next;
+		});
 
 		const show = (update: () => void): void => {
 			if (active) {
