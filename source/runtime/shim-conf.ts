@@ -18,8 +18,8 @@ const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc
 /** Docker's defaults for a container's open files and processes, within the caller's hard limit. */
 const rlimits: ConfRecord[] = [['rlimit', 'NOFILE', 1_048_576, 1_048_576]];
 
-/** Where the compiled CLI is, for the command the shim runs after its container exits. */
-export const cliEntry = (): string => path.join(packageRoot(), 'dist', 'cli.js');
+/** The `berth` command as installed (its launcher): what the shim runs after its container exits. */
+export const berthCommand = (): string => path.join(packageRoot(), 'source', 'launch.sh');
 
 /** How the container's root is made: overlay layers, or a ready tree the shim binds. */
 export type RootfsSpec = {kind: 'overlay'; lower: string[]; upper: string; work: string} | {kind: 'bind'; dir: string};
@@ -98,7 +98,7 @@ export const runRecords = (container: Container, paths: RunPaths): ConfRecord[] 
 		['exit', run('exit')],
 		['pidfile', run('pid')],
 		['shimpid', run('shim.pid')],
-		['cleanup', process.execPath, cliEntry(), 'container', 'cleanup', container.Id],
+		['cleanup', berthCommand(), 'container', 'cleanup', container.Id],
 	];
 };
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import React from 'react';
 import {render} from 'ink';
 import {Engine} from '../engine/engine.js';
-import {cliEntry} from '../runtime/shim-conf.js';
+import {berthCommand} from '../runtime/shim-conf.js';
 import {App} from './app.js';
 import {loadSettings} from './config.js';
 import {readLists} from './hooks/use-berth-state.js';
@@ -16,7 +16,7 @@ const enterAlternateScreen = '\u001B[?1049h\u001B[H\u001B[2J';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
 
 /** The berth CLI that terminal panes run: the one this UI was started from. */
-export const cliCommand = (): string[] => [process.execPath, cliEntry()];
+export const cliCommand = (): string[] => [berthCommand()];
 
 /** NO_COLOR (https://no-color.org): present and not empty turns colour off. */
 export const colorWanted = (env: NodeJS.ProcessEnv = process.env): boolean => !env.NO_COLOR;
