@@ -1,10 +1,11 @@
 /**
  * Reading and writing cgroup control files, and removing a cgroup, shared by both versions.
  * Only plain file operations: on a temporary tree they behave as on the kernel's, which is what
- * lets one test suite run every implementation without a real mount.
+ * lets one test suite run every implementation without a real mount. Control files live in the
+ * kernel's memory: they are read and written with synchronous calls, a few microseconds each,
+ * where a round trip through node's thread pool costs more than the call.
  */
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {BerthError, isErrno} from '../../engine/errors.js';
@@ -16,7 +17,7 @@ export const POLL_MS = 10;
 /** The file's content, or undefined when it does not exist (a controller this kernel lacks). */
 export const readControl = async (file: string): Promise<string | undefined> => {
 	try {
-		return await fsp.readFile(file, 'utf8');
+		return fs.readFileSync(file, 'utf8');
 	} catch (error) {
 		if (isErrno(error, 'ENOENT')) {
 			return undefined;
@@ -94,17 +95,19 @@ export const appendControl = async (file: string, values: string[]): Promise<voi
 };
 
 const writeValues = async (file: string, values: string[], flags: number, what: string): Promise<void> => {
-	let handle: fsp.FileHandle | undefined;
+	let fd: number | undefined;
 	let value = values[0] ?? '';
 	try {
-		handle = await fsp.open(file, flags);
+		fd = fs.openSync(file, flags);
 		for (value of values) {
-			await handle.write(`${value}\n`);
+			fs.writeSync(fd, `${value}\n`);
 		}
 	} catch (error) {
 		throw writeError(file, value, what, error);
 	} finally {
-		await handle?.close();
+		if (fd !== undefined) {
+			fs.closeSync(fd);
+		}
 	}
 };
 
@@ -130,7 +133,7 @@ export const readPids = async (dir: string): Promise<number[]> => {
 
 const childCgroups = async (dir: string): Promise<string[]> => {
 	try {
-		const entries = await fsp.readdir(dir, {withFileTypes: true});
+		const entries = fs.readdirSync(dir, {withFileTypes: true});
 		return entries.filter(entry => entry.isDirectory()).map(entry => path.join(dir, entry.name));
 	} catch (error) {
 		if (isErrno(error, 'ENOENT')) {
@@ -179,7 +182,7 @@ const removeDir = async (dir: string): Promise<void> => {
 	const deadline = Date.now() + SETTLE_TIMEOUT_MS;
 	for (;;) {
 		try {
-			await fsp.rmdir(dir);
+			fs.rmdirSync(dir);
 			return;
 		} catch (error) {
 			if (isErrno(error, 'ENOENT')) {
@@ -189,7 +192,7 @@ const removeDir = async (dir: string): Promise<void> => {
 			// A cgroupfs directory goes with its control files and answers EBUSY, never ENOTEMPTY, when in
 			// use; ENOTEMPTY means a plain tree (the unit tests' stand-in), whose files are ordinary files.
 			if (isErrno(error, 'ENOTEMPTY')) {
-				await fsp.rm(dir, {recursive: true, force: true});
+				fs.rmSync(dir, {recursive: true, force: true});
 				return;
 			}
 

@@ -61,6 +61,16 @@ const findHierarchies = (root: string): Map<Controller, string> => {
 	return found;
 };
 
+/** A new cpuset cgroup starts with no CPUs and no memory nodes, and no process may join it then. */
+const inheritCpuset = async (dir: string): Promise<void> => {
+	for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+		if ((await readControl(path.join(dir, file)))?.trim() === '') {
+			const parent = (await readControl(path.join(path.dirname(dir), file)))?.trim() ?? '';
+			await writeControl(path.join(dir, file), parent);
+		}
+	}
+};
+
 export class CgroupsV1 implements CgroupManager {
 	readonly version = 1;
 	private readonly hierarchies: Map<Controller, string>;
@@ -74,11 +84,14 @@ export class CgroupsV1 implements CgroupManager {
 	async create(id: string, limits: Limits): Promise<string[]> {
 		checkLimits(limits, cpuCount(this.proc));
 		try {
-			// The hierarchies are independent of each other: make them all at once.
-			await Promise.all([...new Set(this.hierarchies.values())].map(async hierarchy => {
-				await this.makeGroup(path.join(hierarchy, BERTH_GROUP));
-				await this.makeGroup(path.join(hierarchy, BERTH_GROUP, id));
-			}));
+			for (const hierarchy of new Set(this.hierarchies.values())) {
+				for (const dir of [path.join(hierarchy, BERTH_GROUP), path.join(hierarchy, BERTH_GROUP, id)]) {
+					fs.mkdirSync(dir, {recursive: true});
+					if (hierarchy === this.hierarchies.get('cpuset')) {
+						await inheritCpuset(dir);
+					}
+				}
+			}
 
 			await this.writeLimits(id, limits);
 		} catch (error) {
@@ -173,17 +186,6 @@ export class CgroupsV1 implements CgroupManager {
 		}
 
 		return path.join(hierarchy, BERTH_GROUP, id);
-	}
-
-	private async makeGroup(dir: string): Promise<void> {
-		fs.mkdirSync(dir, {recursive: true});
-		// A new cpuset cgroup starts with no CPUs and no memory nodes, and no process may join it then.
-		for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-			if ((await readControl(path.join(dir, file)))?.trim() === '') {
-				const parent = (await readControl(path.join(path.dirname(dir), file)))?.trim() ?? '';
-				await writeControl(path.join(dir, file), parent);
-			}
-		}
 	}
 
 	private async writeLimits(id: string, limits: Limits): Promise<void> {
