@@ -7,13 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {projectRoot} from '../helpers/berth.js';
+import {bundledModules, reachable} from '../helpers/imports.js';
 
 const dist = path.join(projectRoot, 'dist');
-
-const staticImports = (file: string): string[] => {
-	const text = fs.readFileSync(file, 'utf8');
-	return [...text.matchAll(/^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map(match => match[1]!);
-};
 
 /** The chunk holding the UI and every chunk and package it imports statically. */
 const uiStart = (): {chunks: string[]; packages: string[]} => {
@@ -25,33 +21,17 @@ const uiStart = (): {chunks: string[]; packages: string[]} => {
 		throw new Error('no chunk holds the UI: is dist built?');
 	}
 
-	const chunks = new Set<string>();
-	const packages = new Set<string>();
-	const queue = [path.join(dist, open)];
-	while (queue.length > 0) {
-		const file = queue.pop()!;
-		if (chunks.has(file)) {
-			continue;
-		}
-
-		chunks.add(file);
-		for (const specifier of staticImports(file)) {
-			if (specifier.startsWith('.')) {
-				queue.push(path.resolve(path.dirname(file), specifier));
-			} else if (!specifier.startsWith('node:')) {
-				packages.add(specifier);
-			}
-		}
-	}
-
-	return {chunks: [...chunks], packages: [...packages]};
+	const loaded = [...reachable(path.join(dist, open))];
+	return {
+		chunks: loaded.filter(file => !file.startsWith('package:')),
+		packages: loaded.filter(file => file.startsWith('package:')).map(file => file.slice('package:'.length)),
+	};
 };
 
 test('the UI\'s start loads no terminal pane, chart or config library, and React\'s production build', t => {
 	const {chunks, packages} = uiStart();
 	t.deepEqual(packages.filter(name => /^(node-pty|@xterm\/headless|blessed|blessed-contrib|conf)$/.test(name)), []);
-	// esbuild marks each bundled module with a `// path` comment.
-	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules|source)\/\S+)$/gm)].map(match => match[1]!));
+	const modules = bundledModules(chunks);
 	t.true(modules.includes('dist/source/ui/app.js'));
 	t.true(modules.includes('node_modules/react-reconciler/cjs/react-reconciler.production.js'));
 	// Ink measures text with berth's string-width, and string-width only for what it cannot count.

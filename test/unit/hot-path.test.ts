@@ -6,63 +6,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {createRequire} from 'node:module';
 import test from 'ava';
 import {projectRoot} from '../helpers/berth.js';
-
-const staticImports = (file: string): string[] => {
-	const text = fs.readFileSync(file, 'utf8');
-	return [...text.matchAll(/^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map(match => match[1]!);
-};
-
-const reachable = (entry: string): Set<string> => {
-	const seen = new Set<string>();
-	const queue = [entry];
-	while (queue.length > 0) {
-		const file = queue.pop()!;
-		if (seen.has(file)) {
-			continue;
-		}
-
-		seen.add(file);
-		for (const specifier of staticImports(file)) {
-			if (specifier.startsWith('.')) {
-				queue.push(path.resolve(path.dirname(file), specifier));
-			} else if (!specifier.startsWith('node:')) {
-				seen.add(`package:${specifier}`);
-				const resolved = createRequire(file).resolve(specifier);
-				if (resolved.endsWith('.js') && !resolved.includes('commander')) {
-					queue.push(resolved);
-				}
-			}
-		}
-	}
-
-	return seen;
-};
+import {bundledModules, reachable} from '../helpers/imports.js';
 
 const heavy = /package:(ink|react|blessed|blessed-contrib|node-pty|@xterm)|\/source\/(ui|registry|build)\//;
 
 test('the CLI\'s modules load no UI or registry code up front', t => {
-	const loaded = [...reachable(path.join(projectRoot, 'dist/source/cli/main.js'))];
+	const loaded = [...reachable(path.join(projectRoot, 'dist/source/cli/main.js'), {intoPackages: true})];
 	t.true(loaded.some(file => file.endsWith('source/cli/run.js')), 'the walk reached the run command');
 	t.deepEqual(loaded.filter(file => heavy.test(file)), []);
 });
 
 test('the bundle berth runs keeps them in chunks loaded on demand', t => {
 	const dist = path.join(projectRoot, 'dist');
-	// esbuild marks each bundled module with a `// path` comment.
 	const main = fs.readdirSync(dist).find(name => name.endsWith('.js') && fs.readFileSync(path.join(dist, name), 'utf8').includes('\n// dist/source/cli/main.js\n'));
 	t.truthy(main, 'a chunk holds the CLI');
-	const chunks = [...reachable(path.join(dist, main!))].filter(file => file.startsWith(dist));
-	const modules = chunks.flatMap(file => [...fs.readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!));
+	const modules = bundledModules([...reachable(path.join(dist, main!), {intoPackages: true})].filter(file => file.startsWith(dist)));
 	t.true(modules.includes('dist/source/cli/run.js'));
 	t.deepEqual(modules.filter(module => /^node_modules\/(ink|react|react-reconciler|yoga-layout|blessed|@xterm)\/|^dist\/source\/(ui|registry|build)\//.test(module)), []);
 });
 
 test('the start-up snapshot holds no UI, and runs registry and build code only when a command asks', t => {
-	const bundle = fs.readFileSync(path.join(projectRoot, 'dist/snapshot.cjs'), 'utf8');
-	const modules = [...bundle.matchAll(/^\/\/ ((?:dist|node_modules)\/\S+)$/gm)].map(match => match[1]!);
+	const file = path.join(projectRoot, 'dist/snapshot.cjs');
+	const bundle = fs.readFileSync(file, 'utf8');
+	const modules = bundledModules([file]);
 	t.true(modules.includes('dist/source/cli/run.js'));
 	t.deepEqual(modules.filter(module => /^node_modules\/(ink|react|react-reconciler|yoga-layout|blessed|@xterm)\/|^dist\/source\/ui\//.test(module)), []);
 	// esbuild wraps a module that is imported on demand in `__esm({"its path"() {...}})`: its body runs at the first import().
@@ -72,7 +40,7 @@ test('the start-up snapshot holds no UI, and runs registry and build code only w
 });
 
 test('a build loads dockerfile-ast only to parse a Dockerfile it has not parsed before (build/parsed.ts imports the parser on demand)', t => {
-	const loaded = [...reachable(path.join(projectRoot, 'dist/source/build/builder.js'))];
+	const loaded = [...reachable(path.join(projectRoot, 'dist/source/build/builder.js'), {intoPackages: true})];
 	t.true(loaded.some(file => file.endsWith('source/build/stage.js')), 'the walk reached the stage builder');
 	t.deepEqual(loaded.filter(file => file === 'package:dockerfile-ast' || file.endsWith('source/build/dockerfile.js')), []);
 });
