@@ -9,14 +9,20 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -424,41 +430,83 @@ static napi_value js_lchown(napi_env env, napi_callback_info info) {
 }
 
 /*
- * syncfs can take a long time with much dirty data, so it runs on the libuv thread pool and
- * returns a promise: the event loop (and the TUI) goes on meanwhile.
+ * Jobs on the libuv thread pool, each returning a promise, for what can take long or wait on
+ * the kernel: syncfs with much dirty data, writing to a control file (a move between cgroups),
+ * removing a tree. The event loop (and the TUI) goes on meanwhile.
  */
+typedef enum { JOB_SYNCFS, JOB_WRITE, JOB_REMOVE_TREE } job_kind;
+
 typedef struct {
 	napi_async_work work;
 	napi_deferred deferred;
+	job_kind kind;
 	char *path;
+	char *data;
 	int err;
 	const char *syscall;
-} syncfs_job;
+	const char *failed_path;
+} file_job;
 
-static void syncfs_execute(napi_env env, void *data) {
+/* nftw's callback takes no argument of ours: the failure goes through the worker thread's own slot. */
+static __thread file_job *removing;
+
+static int remove_entry(const char *path, const struct stat *stat, int type, struct FTW *ftw) {
+	(void)stat;
+	(void)ftw;
+	int dir = type == FTW_DP;
+	if ((dir ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT) {
+		return 0;
+	}
+
+	removing->err = errno;
+	removing->syscall = dir ? "rmdir" : "unlink";
+	removing->failed_path = strdup(path);
+	return 1;
+}
+
+/*
+ * rm -rf in one job, where Node's fs.rm makes a round trip to the thread pool for each file.
+ * Symlinks are removed, not followed; a mount below is left alone (so the directory holding it
+ * fails with ENOTEMPTY); a missing tree is no error.
+ */
+static void remove_tree(file_job *job) {
+	removing = job;
+	if (nftw(job->path, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT && job->err == 0) {
+		job->err = errno;
+		job->syscall = "rm";
+	}
+}
+
+static void file_job_execute(napi_env env, void *data) {
 	(void)env;
-	syncfs_job *job = data;
-	int fd = open(job->path, O_RDONLY | O_CLOEXEC);
+	file_job *job = data;
+	if (job->kind == JOB_REMOVE_TREE) {
+		remove_tree(job);
+		return;
+	}
+
+	int fd = open(job->path, (job->kind == JOB_WRITE ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0) {
 		job->err = errno;
 		job->syscall = "open";
 		return;
 	}
 
-	if (syncfs(fd) != 0) {
+	if (job->kind == JOB_WRITE ? write(fd, job->data, strlen(job->data)) < 0 : syncfs(fd) != 0) {
 		job->err = errno;
-		job->syscall = "syncfs";
+		job->syscall = job->kind == JOB_WRITE ? "write" : "syncfs";
 	}
 
 	close(fd);
 }
 
-static void syncfs_complete(napi_env env, napi_status status, void *data) {
-	syncfs_job *job = data;
+static void file_job_complete(napi_env env, napi_status status, void *data) {
+	file_job *job = data;
 	if (status == napi_ok && job->err == 0) {
 		napi_resolve_deferred(env, job->deferred, undefined(env));
 	} else {
-		napi_value error = errno_error(env, job->err ? job->err : EINTR, job->syscall ? job->syscall : "syncfs", job->path);
+		const char *path = job->failed_path ? job->failed_path : job->path;
+		napi_value error = errno_error(env, job->err ? job->err : EINTR, job->syscall ? job->syscall : "open", path);
 		if (error == NULL) {
 			napi_get_and_clear_last_exception(env, &error);
 		}
@@ -468,39 +516,179 @@ static void syncfs_complete(napi_env env, napi_status status, void *data) {
 
 	napi_delete_async_work(env, job->work);
 	free(job->path);
+	free(job->data);
+	free((char *)job->failed_path);
 	free(job);
 }
 
-static napi_value js_syncfs(napi_env env, napi_callback_info info) {
-	napi_value argv[1];
-	if (!get_args(env, info, 1, argv)) {
+/* Queues a job on arguments (path), or (path, data) for JOB_WRITE; returns its promise. */
+static napi_value queue_file_job(napi_env env, napi_callback_info info, job_kind kind) {
+	int with_data = kind == JOB_WRITE;
+	napi_value argv[2];
+	if (!get_args(env, info, with_data ? 2 : 1, argv)) {
 		return NULL;
 	}
 
-	syncfs_job *job = calloc(1, sizeof *job);
+	file_job *job = calloc(1, sizeof *job);
 	if (job == NULL) {
 		napi_throw_error(env, "ENOMEM", "out of memory");
 		return NULL;
 	}
 
+	job->kind = kind;
 	job->path = get_string(env, argv[0], "path");
-	if (job->path == NULL) {
+	if (job->path == NULL || (with_data && (job->data = get_string(env, argv[1], "data")) == NULL)) {
+		free(job->path);
 		free(job);
 		return NULL;
 	}
 
 	napi_value promise, name;
 	if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-	    napi_create_string_utf8(env, "berth:syncfs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-	    napi_create_async_work(env, NULL, name, syncfs_execute, syncfs_complete, job, &job->work) != napi_ok ||
+	    napi_create_string_utf8(env, "berth:file", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_create_async_work(env, NULL, name, file_job_execute, file_job_complete, job, &job->work) != napi_ok ||
 	    napi_queue_async_work(env, job->work) != napi_ok) {
 		/* Only reachable on a broken environment; the promise, if made, is never settled. */
 		free(job->path);
+		free(job->data);
 		free(job);
 		return NULL;
 	}
 
 	return promise;
+}
+
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+	return queue_file_job(env, info, JOB_SYNCFS);
+}
+
+static napi_value js_write_file(napi_env env, napi_callback_info info) {
+	return queue_file_job(env, info, JOB_WRITE);
+}
+
+static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
+	return queue_file_job(env, info, JOB_REMOVE_TREE);
+}
+
+static void free_strings(char **strings) {
+	if (strings != NULL) {
+		for (char **s = strings; *s != NULL; s++) {
+			free(*s);
+		}
+	}
+
+	free(strings);
+}
+
+/* A NULL-terminated, malloc'ed copy of a JS array of strings, or NULL with an exception pending. */
+static char **get_strings(napi_env env, napi_value value, const char *what) {
+	uint32_t length;
+	if (napi_get_array_length(env, value, &length) != napi_ok) {
+		char message[96];
+		snprintf(message, sizeof message, "%s must be an array of strings", what);
+		napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+		return NULL;
+	}
+
+	char **strings = calloc(length + 1, sizeof *strings);
+	if (strings == NULL) {
+		napi_throw_error(env, "ENOMEM", "out of memory");
+		return NULL;
+	}
+
+	for (uint32_t i = 0; i < length; i++) {
+		napi_value element;
+		if (napi_get_element(env, value, i, &element) != napi_ok || (strings[i] = get_string(env, element, what)) == NULL) {
+			free_strings(strings);
+			return NULL;
+		}
+	}
+
+	return strings;
+}
+
+/* Reaps one child when it exits, so that a long-lived Node (the TUI) gathers no zombies. */
+static void *reap(void *arg) {
+	pid_t pid = (pid_t)(intptr_t)arg;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+	}
+
+	return NULL;
+}
+
+/*
+ * spawnDetached(file, argv, env): starts a program in a session of its own, stdio on /dev/null
+ * and descriptor 3 the write end of a pipe; returns {pid, fd}, fd the pipe's read end, on which
+ * the program answers. posix_spawn starts it without copying Node's memory, as fork would; a
+ * thread of its own reaps it.
+ */
+static napi_value js_spawn_detached(napi_env env, napi_callback_info info) {
+	napi_value argv[3];
+	if (!get_args(env, info, 3, argv)) {
+		return NULL;
+	}
+
+	char *file = get_string(env, argv[0], "file");
+	char **args = file ? get_strings(env, argv[1], "argv") : NULL;
+	char **envp = args ? get_strings(env, argv[2], "env") : NULL;
+	napi_value result = NULL;
+	int answer[2] = {-1, -1};
+	if (envp == NULL) {
+		goto out;
+	}
+
+	if (pipe2(answer, O_CLOEXEC) != 0) {
+		result = throw_errno(env, errno, "pipe", NULL);
+		goto out;
+	}
+
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&actions, 1, 2);
+	posix_spawn_file_actions_adddup2(&actions, answer[1], 3);
+	posix_spawnattr_init(&attr);
+	/* As Node's own spawn: no signal blocked or ignored (Node ignores SIGPIPE). */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	pid_t pid;
+	int err = posix_spawn(&pid, file, &actions, &attr, args, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	close(answer[1]);
+	if (err != 0) {
+		close(answer[0]);
+		result = throw_errno(env, err, "spawn", file);
+		goto out;
+	}
+
+	pthread_t reaper;
+	pthread_attr_t detached;
+	pthread_attr_init(&detached);
+	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&detached, PTHREAD_STACK_MIN + 16384);
+	err = pthread_create(&reaper, &detached, reap, (void *)(intptr_t)pid);
+	pthread_attr_destroy(&detached);
+	napi_value js_pid, js_fd;
+	if (err != 0 || napi_create_object(env, &result) != napi_ok || napi_create_int32(env, pid, &js_pid) != napi_ok ||
+	    napi_create_int32(env, answer[0], &js_fd) != napi_ok || napi_set_named_property(env, result, "pid", js_pid) != napi_ok ||
+	    napi_set_named_property(env, result, "fd", js_fd) != napi_ok) {
+		/* The program runs on; without a reaper it stays a zombie once it exits, until Node does. */
+		close(answer[0]);
+		result = err != 0 ? throw_errno(env, err, "pthread_create", NULL) : NULL;
+	}
+
+out:
+	free(file);
+	free_strings(args);
+	free_strings(envp);
+	return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -511,6 +699,7 @@ static napi_value init(napi_env env, napi_value exports) {
 		{"mknod", js_mknod},     {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
 		{"llistxattr", js_llistxattr}, {"flock", js_flock},   {"mount", js_mount},
 		{"umount2", js_umount2}, {"lchown", js_lchown},       {"syncfs", js_syncfs},
+		{"writeFile", js_write_file}, {"removeTree", js_remove_tree}, {"spawnDetached", js_spawn_detached},
 	};
 
 	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

@@ -26,6 +26,24 @@ export type Native = {
 	 * cost a thousand. Rejects with the same kind of error the others throw.
 	 */
 	syncfs(path: string): Promise<void>;
+	/**
+	 * Writes `data` to an existing file (a cgroup control file) in one job on the thread pool:
+	 * open, write and close happen there without a turn of the event loop in between, as Node's
+	 * own writeFile needs. Rejects with the same kind of error the others throw.
+	 */
+	writeFile(path: string, data: string): Promise<void>;
+	/**
+	 * `rm -rf` as one job on the thread pool (Node's fs.rm makes a round trip per file): symlinks
+	 * are removed, not followed; a mount below is left alone, so the directory holding it fails
+	 * with ENOTEMPTY; a missing path is no error.
+	 */
+	removeTree(path: string): Promise<void>;
+	/**
+	 * Starts a program in a session of its own, stdio on /dev/null and fd 3 a pipe, without
+	 * copying Node's memory as a fork would; a thread of the addon reaps it when it exits.
+	 * `argv` includes argv[0]. `fd` is the pipe's read end, on which the program answers.
+	 */
+	spawnDetached(file: string, argv: string[], env: string[]): {pid: number; fd: number};
 };
 
 export const LOCK_SH = 1;

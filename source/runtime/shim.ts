@@ -2,12 +2,13 @@
  * Starting berth-shim: the CONF file it reads and the one line it answers with.
  * source/native/shim/protocol.h is the contract; this is its engine side.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import {constants} from 'node:os';
 import path from 'node:path';
 import {BerthError, type ErrorCode} from '../engine/errors.js';
-import {nativeBuildDir} from '../native/addon.js';
+import {native, nativeBuildDir} from '../native/addon.js';
 import type {Roots} from '../engine/paths.js';
 
 /** One CONF record: the key, then its fields. */
@@ -29,31 +30,30 @@ export const encodeConf = (records: ConfRecord[]): Buffer => {
 
 const codeOf: Record<string, ErrorCode> = {126: 'COMMAND_NOT_EXECUTABLE', 127: 'COMMAND_NOT_FOUND'};
 
-/** Reads the shim's answer from fd 3: "ok PID" or "err CODE MESSAGE". */
-const readAnswer = async (child: ChildProcess): Promise<number> => new Promise((resolve, reject) => {
-	let text = '';
-	const pipe = child.stdio[3] as NodeJS.ReadableStream;
-	pipe.setEncoding('utf8');
-	pipe.on('data', (chunk: string) => {
-		text += chunk;
-	});
-	pipe.on('end', () => {
-		const ok = /^ok (\d+)\n/.exec(text);
-		if (ok) {
-			resolve(Number(ok[1]));
-			return;
-		}
+/** The shim's answer on fd 3: "ok PID" or "err CODE MESSAGE". */
+const parseAnswer = (text: string): number => {
+	const ok = /^ok (\d+)\n/.exec(text);
+	if (ok) {
+		return Number(ok[1]);
+	}
 
-		const error = /^err (\d+) (.*)\n?/.exec(text);
+	const error = /^err (\d+) (.*)\n?/.exec(text);
+	if (error) {
+		throw new BerthError(codeOf[error[1]!] ?? 'RUNTIME_FAILED', error[2]!);
+	}
+
+	throw new BerthError('RUNTIME_FAILED', `berth-shim ended without an answer${text ? `: \`${text.trim()}\`` : ''}`);
+};
+
+/** Everything written to a pipe until its last writer closes it; the descriptor is closed. */
+const readToEnd = async (fd: number): Promise<string> => new Promise((resolve, reject) => {
+	fs.readFile(fd, 'utf8', (error, text) => {
+		fs.close(fd, () => undefined);
 		if (error) {
-			reject(new BerthError(codeOf[error[1]!] ?? 'RUNTIME_FAILED', error[2]!));
-			return;
+			reject(error);
+		} else {
+			resolve(text);
 		}
-
-		reject(new BerthError('RUNTIME_FAILED', `berth-shim ended without an answer${text ? `: \`${text.trim()}\`` : ''}`));
-	});
-	child.on('error', error => {
-		reject(new BerthError('RUNTIME_FAILED', `cannot start \`${shimBinary()}\`: ${error.message}`, {cause: error}));
 	});
 });
 
@@ -62,19 +62,17 @@ const readAnswer = async (child: ChildProcess): Promise<number> => new Promise((
  * container's pid and the shim's once the container is ready to exec.
  */
 export const startShim = async (confFile: string, records: ConfRecord[], roots: Roots): Promise<{pid: number; shimPid: number}> => {
-	await fsp.writeFile(confFile, encodeConf(records), {mode: 0o600});
-	const child = spawn(shimBinary(), ['run', confFile], {
-		detached: true,
-		stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-		// The cleanup command the shim runs later must find the same stores.
-		env: {...process.env, BERTH_ROOT: roots.root, BERTH_RUN: roots.run},
-	});
+	fs.writeFileSync(confFile, encodeConf(records), {mode: 0o600});
+	// The cleanup command the shim runs later must find the same stores.
+	const env = Object.entries({...process.env, BERTH_ROOT: roots.root, BERTH_RUN: roots.run}).map(([key, value]) => `${key}=${value}`);
+	let shim: {pid: number; fd: number};
 	try {
-		return {pid: await readAnswer(child), shimPid: child.pid!};
-	} finally {
-		child.unref();
-		(child.stdio[3] as NodeJS.ReadableStream & {destroy(): void}).destroy();
+		shim = native().spawnDetached(shimBinary(), [shimBinary(), 'run', confFile], env);
+	} catch (error) {
+		throw new BerthError('RUNTIME_FAILED', `cannot start \`${shimBinary()}\`: ${(error as Error).message}`, {cause: error});
 	}
+
+	return {pid: parseAnswer(await readToEnd(shim.fd)), shimPid: shim.pid};
 };
 
 /**

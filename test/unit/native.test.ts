@@ -107,3 +107,77 @@ test('syncfs flushes the filesystem of a path, off the event loop', async t => {
 	t.is(error.syscall, 'open');
 	t.is(error.path, path.join(dir, 'missing'));
 });
+
+test('writeFile writes a whole existing file off the event loop, and never creates one', async t => {
+	const dir = tempDir(t);
+	fs.writeFileSync(path.join(dir, 'control'), '');
+	await native().writeFile(path.join(dir, 'control'), '1234');
+	t.is(fs.readFileSync(path.join(dir, 'control'), 'utf8'), '1234');
+	const error = await t.throwsAsync(native().writeFile(path.join(dir, 'missing'), 'x')) as NodeJS.ErrnoException;
+	t.is(error.code, 'ENOENT');
+	t.is(error.path, path.join(dir, 'missing'));
+	t.false(fs.existsSync(path.join(dir, 'missing')));
+});
+
+test('removeTree removes a tree deeper than its open-descriptor budget, and leaves what symlinks point to', async t => {
+	const dir = tempDir(t);
+	fs.mkdirSync(path.join(dir, 'kept'));
+	fs.writeFileSync(path.join(dir, 'kept', 'file'), 'kept');
+	const tree = path.join(dir, 'tree');
+	const deep = path.join(tree, ...Array.from({length: 40}, (_, i) => `d${i}`));
+	fs.mkdirSync(deep, {recursive: true});
+	fs.writeFileSync(path.join(deep, 'file'), 'x');
+	native().mknod(path.join(tree, 'whiteout'), S_IFCHR, 0, 0);
+	fs.symlinkSync(path.join(dir, 'kept'), path.join(tree, 'link'));
+	await native().removeTree(tree);
+	t.false(fs.existsSync(tree));
+	t.is(fs.readFileSync(path.join(dir, 'kept', 'file'), 'utf8'), 'kept');
+	await t.notThrowsAsync(native().removeTree(tree));
+});
+
+test('removeTree does not enter a mount below it', async t => {
+	const dir = tempDir(t);
+	fs.mkdirSync(path.join(dir, 'source'));
+	fs.writeFileSync(path.join(dir, 'source', 'file'), 'kept');
+	fs.mkdirSync(path.join(dir, 'tree', 'mounted'), {recursive: true});
+	native().mount('tmpfs', path.join(dir, 'tree', 'mounted'), 'tmpfs', 0, '');
+	fs.writeFileSync(path.join(dir, 'tree', 'mounted', 'file'), 'on the mount');
+	t.teardown(() => {
+		try {
+			native().umount2(path.join(dir, 'tree', 'mounted'), 0);
+		} catch {}
+	});
+	const error = await t.throwsAsync(native().removeTree(path.join(dir, 'tree'))) as NodeJS.ErrnoException;
+	t.is(error.code, 'ENOTEMPTY');
+	t.is(fs.readFileSync(path.join(dir, 'tree', 'mounted', 'file'), 'utf8'), 'on the mount');
+});
+
+test('spawnDetached starts a program in its own session and hands over the read end of its fd 3', async t => {
+	const {pid, fd} = native().spawnDetached('/bin/sh', ['sh', '-c', 'echo "$$ $(ps -o sid= -p $$) $FROM" >&3'], ['FROM=berth', 'PATH=/usr/bin:/bin']);
+	const answer = await new Promise<string>((resolve, reject) => {
+		fs.readFile(fd, 'utf8', (error, text) => {
+			fs.closeSync(fd);
+			if (error) {
+				reject(error);
+			} else {
+				resolve(text);
+			}
+		});
+	});
+	const [shell, session, from] = answer.trim().split(/\s+/);
+	t.is(Number(shell), pid);
+	t.is(Number(session), pid);
+	t.is(from, 'berth');
+	// Its own thread reaps it: the pid does not linger as a zombie.
+	for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) {
+		// eslint-disable-next-line no-await-in-loop
+		await new Promise(resolve => {
+			setTimeout(resolve, 10);
+		});
+	}
+
+	t.false(fs.existsSync(`/proc/${pid}`));
+	const error = t.throws(() => native().spawnDetached('/nonexistent', ['x'], [])) as NodeJS.ErrnoException;
+	t.is(error.code, 'ENOENT');
+	t.is(error.syscall, 'spawn');
+});
