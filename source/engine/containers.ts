@@ -25,6 +25,7 @@ import {execRecords, runRecords, type ExecOptions} from '../runtime/shim-conf.js
 import {isAlive, processStartTime, processTable, type ProcessTable} from '../runtime/procfs.js';
 import type {Stats} from '../runtime/cgroups/manager.js';
 import {tempName} from '../storage/atomic.js';
+import {native} from '../native/addon.js';
 import {hostsText} from '../network/hosts.js';
 
 const sleep = async (ms: number) => new Promise(resolve => {
@@ -194,7 +195,7 @@ export class Containers {
 				await fsp.rename(temp, this.store.containerDir(id));
 			} catch (error) {
 				await snapshotter.remove(temp).catch(() => undefined);
-				await fsp.rm(temp, {recursive: true, force: true});
+				await native().removeTree(temp);
 				throw error;
 			}
 
@@ -273,7 +274,7 @@ export class Containers {
 		const containerDir = this.store.containerDir(id);
 		const cgroups = this.engine.cgroups();
 		const snapshotter = await this.engine.snapshotter();
-		await fsp.rm(runDir, {recursive: true, force: true});
+		await native().removeTree(runDir);
 		await fsp.mkdir(path.join(runDir, 'rootfs'), {recursive: true, mode: 0o700});
 		let shim: {pid: number; shimPid: number};
 		try {
@@ -299,7 +300,7 @@ export class Containers {
 		} catch (error) {
 			await this.engine.networks.detach(id);
 			await cgroups.destroy(id);
-			await fsp.rm(runDir, {recursive: true, force: true});
+			await native().removeTree(runDir);
 			if (error instanceof BerthError) {
 				await this.store.writeState(id, {...container.State, ExitCode: error.exitCode, Error: error.message});
 			}
@@ -367,7 +368,7 @@ export class Containers {
 		await Promise.all([
 			this.engine.cgroups().destroy(id),
 			this.engine.networks.detach(id),
-			fsp.rm(this.store.runDir(id), {recursive: true, force: true}),
+			native().removeTree(this.store.runDir(id)),
 		]);
 	}
 

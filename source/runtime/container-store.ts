@@ -7,6 +7,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {BerthError, isErrno} from '../engine/errors.js';
+import {native} from '../native/addon.js';
 import {listDir, readJson, sweepTemp, withLock, writeJsonAtomic} from '../storage/atomic.js';
 import type {Container, ContainerRecord, State} from './container.js';
 
@@ -100,8 +101,8 @@ export class ContainerStore {
 	}
 
 	async remove(id: string): Promise<void> {
-		await fsp.rm(this.runDir(id), {recursive: true, force: true});
-		await fsp.rm(this.containerDir(id), {recursive: true, force: true});
+		await native().removeTree(this.runDir(id));
+		await native().removeTree(this.containerDir(id));
 		await fsp.rm(path.join(this.locks, `container-${id}.lock`), {force: true});
 	}
 

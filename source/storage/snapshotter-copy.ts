@@ -10,6 +10,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import {native} from '../native/addon.js';
 import {tarChanges, type Change, type Skip} from './changes.js';
 import {extractLayer} from './extract.js';
 import {bindMount, unmount} from './mounts.js';
@@ -64,6 +65,6 @@ export class CopySnapshotter implements Snapshotter {
 
 	async remove(containerDir: string): Promise<void> {
 		await fsp.rm(preparedMarker(containerDir), {force: true});
-		await fsp.rm(rootfsDir(containerDir), {recursive: true, force: true});
+		await native().removeTree(rootfsDir(containerDir));
 	}
 }

@@ -5,6 +5,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import {native} from '../native/addon.js';
 import {upperChanges, type Change, type Skip} from './changes.js';
 import {bindMount, mountOverlay, mountOverlayReadOnly, unmount} from './mounts.js';
 import {packLayer} from './pack.js';
@@ -62,7 +63,7 @@ export class OverlaySnapshotter implements Snapshotter {
 	}
 
 	async remove(containerDir: string): Promise<void> {
-		await fsp.rm(path.join(containerDir, 'upper'), {recursive: true, force: true});
-		await fsp.rm(path.join(containerDir, 'work'), {recursive: true, force: true});
+		await native().removeTree(path.join(containerDir, 'upper'));
+		await native().removeTree(path.join(containerDir, 'work'));
 	}
 }
