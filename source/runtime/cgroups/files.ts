@@ -144,11 +144,26 @@ const childCgroups = async (dir: string): Promise<string[]> => {
 	}
 };
 
+/** True when `dir` is gone now: a cgroup with no process and no child is removed at once. */
+const removedAtOnce = (dir: string): boolean => {
+	try {
+		fs.rmdirSync(dir);
+		return true;
+	} catch (error) {
+		return isErrno(error, 'ENOENT');
+	}
+};
+
 /**
  * Kills every process in `dir` (and below), waits until the cgroup is empty, then removes it,
  * children first. A cgroup already gone is not an error.
  */
 export const removeCgroup = async (dir: string): Promise<void> => {
+	// The common case: the container has ended and its cgroup is empty.
+	if (removedAtOnce(dir)) {
+		return;
+	}
+
 	for (const child of await childCgroups(dir)) {
 		await removeCgroup(child);
 	}

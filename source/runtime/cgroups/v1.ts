@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {BerthError, isErrno} from '../../engine/errors.js';
+import {native} from '../../native/addon.js';
 import {cpuCount, hostMemoryTotal} from '../procfs.js';
 import {
 	appendControl, parseOomKills, readControl, readKeyValues, readNumber, readPids,
@@ -71,6 +72,32 @@ const inheritCpuset = async (dir: string): Promise<void> => {
 	}
 };
 
+/** statfs(2) f_type of a cgroup v1 hierarchy. */
+const CGROUP_SUPER_MAGIC = 0x27_e0_eb;
+
+/**
+ * The first move of a process between cgroups waits for an RCU grace period (~10 ms), and moves
+ * within a grace period of the last one do not. Moving this process into the cgroup it is in
+ * already (nothing changes for it) starts that wait on the thread pool while the container is
+ * being prepared, so the shim's moves of the container find it over. Only a speed-up: any
+ * failure is ignored, and a tree that is not a cgroup filesystem (the tests') is left alone.
+ */
+const startGracePeriod = (hierarchy: string, proc: string): void => {
+	try {
+		if (fs.statfsSync(hierarchy).type !== CGROUP_SUPER_MAGIC) {
+			return;
+		}
+
+		const name = path.basename(hierarchy);
+		const own = fs.readFileSync(path.join(proc, 'self/cgroup'), 'utf8').split('\n')
+			.map(line => line.split(':'))
+			.find(([, controllers]) => controllers === name)?.[2];
+		if (own !== undefined) {
+			native().writeFile(path.join(hierarchy, own, 'cgroup.procs'), String(process.pid)).catch(() => undefined);
+		}
+	} catch {}
+};
+
 export class CgroupsV1 implements CgroupManager {
 	readonly version = 1;
 	private readonly hierarchies: Map<Controller, string>;
@@ -91,6 +118,12 @@ export class CgroupsV1 implements CgroupManager {
 						await inheritCpuset(dir);
 					}
 				}
+			}
+
+			// After the mkdirs: the wait holds the lock that a mkdir takes.
+			const [first] = this.hierarchies.values();
+			if (first !== undefined) {
+				startGracePeriod(first, this.proc);
 			}
 
 			await this.writeLimits(id, limits);
