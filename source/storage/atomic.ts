@@ -39,21 +39,24 @@ export const writerAlive = (name: string): boolean => {
 	}
 };
 
-/** Writes `data` to `target` atomically and durably. */
+/**
+ * Writes `data` to `target` atomically and durably. Records are small: synchronous calls cost a
+ * fraction of the eight round trips through the thread pool that the same steps take async.
+ */
 export const writeFileAtomic = async (target: string, data: string | Uint8Array, mode = 0o644): Promise<void> => {
 	const temp = tempPath(target);
-	const handle = await fsp.open(temp, 'wx', mode);
+	const fd = fs.openSync(temp, 'wx', mode);
 	try {
-		await handle.writeFile(data);
-		await handle.sync();
+		fs.writeFileSync(fd, data);
+		fs.fsyncSync(fd);
 	} finally {
-		await handle.close();
+		fs.closeSync(fd);
 	}
 
 	try {
-		await fsp.rename(temp, target);
+		fs.renameSync(temp, target);
 	} catch (error) {
-		await fsp.rm(temp, {force: true});
+		fs.rmSync(temp, {force: true});
 		throw error;
 	}
 
@@ -84,11 +87,11 @@ export const readJsonOr = async <T>(file: string, fallback: T): Promise<T> => {
 };
 
 export const syncDir = async (dir: string): Promise<void> => {
-	const handle = await fsp.open(dir, 'r');
+	const fd = fs.openSync(dir, 'r');
 	try {
-		await handle.sync();
+		fs.fsyncSync(fd);
 	} finally {
-		await handle.close();
+		fs.closeSync(fd);
 	}
 };
 
