@@ -3,7 +3,6 @@
  * Every function throws a Node-style error (with `code` set to the errno name, and `syscall`
  * and `path`) when the call fails.
  */
-import {createRequire} from 'node:module';
 import path from 'node:path';
 import {packageRoot} from '../engine/paths.js';
 
@@ -63,6 +62,12 @@ export const nativeBuildDir = (): string => path.join(packageRoot(), 'source/nat
 let loaded: Native | undefined;
 
 export const native = (): Native => {
-	loaded ??= createRequire(path.join(packageRoot(), 'package.json'))(path.join(nativeBuildDir(), 'berth_native.node')) as Native;
+	if (!loaded) {
+		// dlopen itself: the CommonJS loader's resolution around it costs milliseconds at start-up.
+		const module = {exports: {}};
+		process.dlopen(module, path.join(nativeBuildDir(), 'berth_native.node'));
+		loaded = module.exports as Native;
+	}
+
 	return loaded;
 };
