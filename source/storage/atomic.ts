@@ -124,7 +124,7 @@ const sleep = async (ms: number) => new Promise(resolve => {
  * the event loop (and the TUI) stays alive while another berth process holds the lock.
  */
 export const withLock = async <T>(lockFile: string, fn: () => Promise<T>): Promise<T> => {
-	await fsp.mkdir(path.dirname(lockFile), {recursive: true});
+	fs.mkdirSync(path.dirname(lockFile), {recursive: true});
 	const fd = fs.openSync(lockFile, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
 	try {
 		for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {

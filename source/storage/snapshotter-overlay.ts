@@ -3,7 +3,7 @@
  * dir; the layers are stacked below without a copy. The upper dir is already a diff in overlay
  * form, so commit packs it as it is.
  */
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import {native} from '../native/addon.js';
 import {upperChanges, type Change, type Skip} from './changes.js';
@@ -16,8 +16,8 @@ export class OverlaySnapshotter implements Snapshotter {
 	readonly name = 'overlay';
 
 	async prepare(containerDir: string, lowers: readonly string[]): Promise<RootfsMount> {
-		await fsp.mkdir(path.join(containerDir, 'upper'), {recursive: true, mode: 0o755});
-		await fsp.mkdir(path.join(containerDir, 'work'), {recursive: true, mode: 0o700});
+		fs.mkdirSync(path.join(containerDir, 'upper'), {recursive: true, mode: 0o755});
+		fs.mkdirSync(path.join(containerDir, 'work'), {recursive: true, mode: 0o700});
 		return this.rootfs(containerDir, lowers);
 	}
 
