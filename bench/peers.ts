@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The `berth` command as installed: node started from berth's start-up snapshot. */
-export const berthCommand = path.resolve(import.meta.dirname, '../source/launch.sh');
+export const berthCommand = path.resolve(import.meta.dirname, '../source/native/build/Release/berth');
 
 export type Peer = {
 	name: string;

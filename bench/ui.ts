@@ -26,7 +26,7 @@ const rounds = Number(process.argv[3] ?? 5);
 const kept = process.env.BENCH_UI_STORE;
 const work = kept ?? fs.mkdtempSync('/tmp/bu-');
 // `berth` as installed: the launcher, which starts the UI from dist/cli.js.
-const launcher = process.env.BENCH_UI_BERTH ?? path.resolve(import.meta.dirname, '../source/launch.sh');
+const launcher = process.env.BENCH_UI_BERTH ?? path.resolve(import.meta.dirname, '../source/native/build/Release/berth');
 const {CI: _ci, ...parent} = process.env;
 const env = {...parent, BERTH_ROOT: path.join(work, 'root'), BERTH_RUN: path.join(work, 'run'), BERTH_CONFIG_DIR: path.join(work, 'config')};
 const berth = (...args: string[]): string => execFileSync(launcher, args, {env, encoding: 'utf8'});

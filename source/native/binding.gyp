@@ -6,6 +6,12 @@
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {
+      "target_name": "berth",
+      "type": "executable",
+      "sources": ["launcher.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
       "target_name": "berth-shim",
       "type": "executable",
       "sources": [

@@ -1,7 +1,7 @@
 /** The CONF records (source/native/shim/protocol.h) that start a container or exec in one. */
 import os from 'node:os';
 import path from 'node:path';
-import {packageRoot} from '../engine/paths.js';
+import {nativeBuildDir} from '../native/addon.js';
 import type {Container} from './container.js';
 import {capabilityMask} from './capabilities.js';
 import type {ConfRecord} from './shim.js';
@@ -19,7 +19,7 @@ const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc
 const rlimits: ConfRecord[] = [['rlimit', 'NOFILE', 1_048_576, 1_048_576]];
 
 /** The `berth` command as installed (its launcher): what the shim runs after its container exits. */
-export const berthCommand = (): string => path.join(packageRoot(), 'source', 'launch.sh');
+export const berthCommand = (): string => path.join(nativeBuildDir(), 'berth');
 
 /** How the container's root is made: overlay layers, or a ready tree the shim binds. */
 export type RootfsSpec = {kind: 'overlay'; lower: string[]; upper: string; work: string} | {kind: 'bind'; dir: string};

@@ -12,7 +12,7 @@ import {networkEnv, removeNetworkLeftovers} from './network.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The installed `berth` command, as users start it. */
-export const cli = path.join(projectRoot, 'source/launch.sh');
+export const cli = path.join(projectRoot, 'source/native/build/Release/berth');
 
 export type Roots = {root: string; run: string; env: NodeJS.ProcessEnv};
 
