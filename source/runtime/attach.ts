@@ -120,6 +120,12 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 	let result: AttachResult | undefined;
 	let cleaning: Promise<void> | undefined;
 	const cleanups: Array<() => void> = [];
+	// Once: the stdin and resize listeners go when the exit is in or the connection closes.
+	const release = () => {
+		for (const cleanup of cleanups.splice(0)) {
+			cleanup();
+		}
+	};
 
 	const finish = (value: AttachResult) => {
 		result ??= value;
@@ -175,10 +181,17 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 				const exited: AttachResult = {kind: 'exited', code: Number(payload.toString())};
 				result ??= exited;
 				if (options.cleanup) {
-					cleaning = options.cleanup().then(() => {
+					// Done once CLEANED is out: the shim hanging up after it is not waited for.
+					cleaning = options.cleanup().then(async () => {
 						if (!socket.destroyed) {
-							socket.end(frame(FRAME_CLEANED, Buffer.alloc(0)));
+							await new Promise<void>(sent => {
+								socket.once('close', sent);
+								socket.end(frame(FRAME_CLEANED, Buffer.alloc(0)), sent);
+							});
 						}
+
+						release();
+						resolve(result!);
 					});
 				} else {
 					finish(exited);
@@ -188,9 +201,7 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 	});
 
 	socket.on('error', error => {
-		for (const cleanup of cleanups) {
-			cleanup();
-		}
+		release();
 
 		// Once the exit status is in, a connection the shim drops is no failure: 'close' follows.
 		if (result) {
@@ -201,9 +212,7 @@ export const attach = async (options: AttachOptions): Promise<AttachResult> => n
 	});
 
 	socket.on('close', async () => {
-		for (const cleanup of cleanups) {
-			cleanup();
-		}
+		release();
 
 		try {
 			// The shim may hang up first; the cleanup still finishes before the result is known.

@@ -101,8 +101,7 @@ export class ContainerStore {
 	}
 
 	async remove(id: string): Promise<void> {
-		await native().removeTree(this.runDir(id));
-		await native().removeTree(this.containerDir(id));
+		await Promise.all([this.runDir(id), this.containerDir(id)].map(async dir => native().removeTree(dir)));
 		await fsp.rm(path.join(this.locks, `container-${id}.lock`), {force: true});
 	}
 

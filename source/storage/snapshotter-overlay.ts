@@ -63,7 +63,6 @@ export class OverlaySnapshotter implements Snapshotter {
 	}
 
 	async remove(containerDir: string): Promise<void> {
-		await native().removeTree(path.join(containerDir, 'upper'));
-		await native().removeTree(path.join(containerDir, 'work'));
+		await Promise.all(['upper', 'work'].map(async dir => native().removeTree(path.join(containerDir, dir))));
 	}
 }
