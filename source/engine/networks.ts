@@ -23,7 +23,7 @@ import {validName} from '../runtime/names.js';
 import {formatAddress, formatSubnet, freeAddress, gatewayOf, macOf, overlaps, parseSubnet} from '../network/cidr.js';
 import {chooseSubnet, hostSubnets} from '../network/ipam.js';
 import {bridgeExists, removeBridge} from '../network/bridge.js';
-import {addEndpoint, removeEndpoint} from '../network/endpoint.js';
+import {addEndpoint, awaitEndpointGone, removeEndpoint} from '../network/endpoint.js';
 import {netnsPath, prepareNetns, removeNetns} from '../network/netns.js';
 import {chooseFirewall, type Firewall, type PortRule} from '../network/firewall.js';
 import {nftFirewall} from '../network/firewall-nft.js';
@@ -322,11 +322,12 @@ export class Networks {
 			await this.firewall.remove({networks: emptied.map(networkRule), ports: portRules(attachment)});
 		}
 
+		// The namespace first: its veth pairs go with it (awaitEndpointGone).
+		await removeNetns(attachment.netns);
 		for (const endpoint of attachment.endpoints) {
-			await removeEndpoint(endpoint.veth);
+			await awaitEndpointGone(endpoint.veth);
 		}
 
-		await removeNetns(attachment.netns);
 		for (const endpoint of emptied) {
 			await removeBridge(endpoint.bridge);
 		}

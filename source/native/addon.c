@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -691,6 +692,251 @@ out:
 	return result;
 }
 
+/* A growing buffer for what a tool writes. */
+typedef struct {
+	char *data;
+	size_t length, capacity;
+} output;
+
+static int output_read(output *out, int fd) {
+	if (out->capacity - out->length < 65536) {
+		size_t capacity = out->capacity ? out->capacity * 2 : 65536;
+		char *data = realloc(out->data, capacity);
+		if (data == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+
+		out->data = data;
+		out->capacity = capacity;
+	}
+
+	ssize_t n = read(fd, out->data + out->length, out->capacity - out->length);
+	if (n > 0) {
+		out->length += (size_t)n;
+	}
+
+	return (int)n;
+}
+
+typedef struct {
+	napi_async_work work;
+	napi_deferred deferred;
+	char *file;
+	char **argv;
+	char **envp;
+	char *input;
+	output out, err;
+	int status;
+	int spawn_error, io_error;
+} tool_job;
+
+/* Feeds the input, gathers stdout and stderr until both end, and reaps the tool. */
+static void tool_communicate(tool_job *job, pid_t pid, int in, int out, int err) {
+	size_t length = strlen(job->input), written = 0;
+	if (length == 0) {
+		close(in);
+		in = -1;
+	} else {
+		fcntl(in, F_SETFL, O_NONBLOCK);
+	}
+
+	while (out >= 0 || err >= 0 || in >= 0) {
+		struct pollfd fds[3] = {{.fd = in, .events = POLLOUT}, {.fd = out, .events = POLLIN}, {.fd = err, .events = POLLIN}};
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+
+			job->io_error = errno;
+			break;
+		}
+
+		if (in >= 0 && fds[0].revents) {
+			ssize_t n = write(in, job->input + written, length - written);
+			if (n > 0) {
+				written += (size_t)n;
+			}
+
+			/* All written, or the tool stopped reading (EPIPE): it gets its end of input. */
+			if (written == length || (n < 0 && errno != EAGAIN)) {
+				close(in);
+				in = -1;
+			}
+		}
+
+		int *fd[2] = {&out, &err};
+		output *into[2] = {&job->out, &job->err};
+		for (int i = 0; i < 2; i++) {
+			if (*fd[i] >= 0 && fds[i + 1].revents) {
+				int n = output_read(into[i], *fd[i]);
+				if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+					if (n < 0) {
+						job->io_error = errno;
+					}
+
+					close(*fd[i]);
+					*fd[i] = -1;
+				}
+			}
+		}
+	}
+
+	for (int *fd = (int[]){in, out, err}, i = 0; i < 3; i++) {
+		if (fd[i] >= 0) {
+			close(fd[i]);
+		}
+	}
+
+	while (waitpid(pid, &job->status, 0) < 0 && errno == EINTR) {
+	}
+}
+
+static void tool_execute(napi_env env, void *data) {
+	(void)env;
+	tool_job *job = data;
+	int in[2], out[2], err[2];
+	if (pipe2(in, O_CLOEXEC) != 0) {
+		job->spawn_error = errno;
+		return;
+	}
+
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		job->spawn_error = errno;
+		close(in[0]);
+		close(in[1]);
+		return;
+	}
+
+	if (pipe2(err, O_CLOEXEC) != 0) {
+		job->spawn_error = errno;
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return;
+	}
+
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+	posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+	posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	pid_t pid;
+	job->spawn_error = posix_spawn(&pid, job->file, &actions, &attr, job->argv, job->envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (job->spawn_error != 0) {
+		close(in[1]);
+		close(out[0]);
+		close(err[0]);
+		return;
+	}
+
+	tool_communicate(job, pid, in[1], out[0], err[0]);
+}
+
+static napi_value tool_result(napi_env env, tool_job *job) {
+	napi_value result, value;
+	if (napi_create_object(env, &result) != napi_ok) {
+		return NULL;
+	}
+
+	int exited = WIFEXITED(job->status);
+	CHECK(napi_create_int32(env, exited ? WEXITSTATUS(job->status) : -1, &value));
+	CHECK(napi_set_named_property(env, result, "status", value));
+	CHECK(napi_create_int32(env, WIFSIGNALED(job->status) ? WTERMSIG(job->status) : 0, &value));
+	CHECK(napi_set_named_property(env, result, "signal", value));
+	CHECK(napi_create_string_utf8(env, job->out.data ? job->out.data : "", job->out.length, &value));
+	CHECK(napi_set_named_property(env, result, "stdout", value));
+	CHECK(napi_create_string_utf8(env, job->err.data ? job->err.data : "", job->err.length, &value));
+	CHECK(napi_set_named_property(env, result, "stderr", value));
+	return result;
+}
+
+static void tool_complete(napi_env env, napi_status status, void *data) {
+	tool_job *job = data;
+	napi_value result = NULL;
+	if (status == napi_ok && job->spawn_error == 0 && job->io_error == 0) {
+		result = tool_result(env, job);
+	}
+
+	if (result != NULL) {
+		napi_resolve_deferred(env, job->deferred, result);
+	} else {
+		int err = job->spawn_error ? job->spawn_error : job->io_error ? job->io_error : EINTR;
+		napi_value error = errno_error(env, err, job->spawn_error ? "spawn" : "read", job->file);
+		if (error == NULL) {
+			napi_get_and_clear_last_exception(env, &error);
+		}
+
+		napi_reject_deferred(env, job->deferred, error);
+	}
+
+	napi_delete_async_work(env, job->work);
+	free(job->file);
+	free_strings(job->argv);
+	free_strings(job->envp);
+	free(job->input);
+	free(job->out.data);
+	free(job->err.data);
+	free(job);
+}
+
+/*
+ * runTool(file, argv, env, input): runs a program to its end on the thread pool, with `input`
+ * on its stdin, and resolves with {status, signal, stdout, stderr}. posix_spawn starts it
+ * without copying Node's memory, as the fork behind child_process would.
+ */
+static napi_value js_run_tool(napi_env env, napi_callback_info info) {
+	napi_value argv[4];
+	if (!get_args(env, info, 4, argv)) {
+		return NULL;
+	}
+
+	tool_job *job = calloc(1, sizeof *job);
+	if (job == NULL) {
+		napi_throw_error(env, "ENOMEM", "out of memory");
+		return NULL;
+	}
+
+	napi_value promise = NULL, name;
+	if ((job->file = get_string(env, argv[0], "file")) == NULL || (job->argv = get_strings(env, argv[1], "argv")) == NULL ||
+	    (job->envp = get_strings(env, argv[2], "env")) == NULL || (job->input = get_string(env, argv[3], "input")) == NULL) {
+		goto fail;
+	}
+
+	if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+	    napi_create_string_utf8(env, "berth:tool", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_create_async_work(env, NULL, name, tool_execute, tool_complete, job, &job->work) != napi_ok ||
+	    napi_queue_async_work(env, job->work) != napi_ok) {
+		/* Only reachable on a broken environment; the promise, if made, is never settled. */
+		promise = NULL;
+		goto fail;
+	}
+
+	return promise;
+
+fail:
+	free(job->file);
+	free_strings(job->argv);
+	free_strings(job->envp);
+	free(job->input);
+	free(job);
+	return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
 	static const struct {
 		const char *name;
@@ -700,6 +946,7 @@ static napi_value init(napi_env env, napi_value exports) {
 		{"llistxattr", js_llistxattr}, {"flock", js_flock},   {"mount", js_mount},
 		{"umount2", js_umount2}, {"lchown", js_lchown},       {"syncfs", js_syncfs},
 		{"writeFile", js_write_file}, {"removeTree", js_remove_tree}, {"spawnDetached", js_spawn_detached},
+		{"runTool", js_run_tool},
 	};
 
 	for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

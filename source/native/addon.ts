@@ -43,6 +43,12 @@ export type Native = {
 	 * `argv` includes argv[0]. `fd` is the pipe's read end, on which the program answers.
 	 */
 	spawnDetached(file: string, argv: string[], env: string[]): {pid: number; fd: number};
+	/**
+	 * Runs a program to its end on the thread pool, `input` on its stdin, without copying
+	 * Node's memory as child_process's fork does. `status` is -1 when a signal ended it.
+	 * Rejects only when the program cannot be started (ENOENT...).
+	 */
+	runTool(file: string, argv: string[], env: string[], input: string): Promise<{status: number; signal: number; stdout: string; stderr: string}>;
 };
 
 export const LOCK_SH = 1;

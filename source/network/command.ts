@@ -2,10 +2,10 @@
  * The host tools berth drives (ip, unshare, nsenter, nft, iptables): run without a shell, the
  * input on stdin, and a failure as one NETWORK_FAILED line quoting the tool's own message.
  */
-import {execFile} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
+import {native} from '../native/addon.js';
 
 export type CommandError = Error & {stderr: string; code?: number | string};
 
@@ -18,17 +18,16 @@ export const findProgram = (program: string): string | undefined =>
 	searchPath().map(dir => path.join(dir, program)).find(file => fs.existsSync(file));
 
 /** Runs `argv`, resolving with its stdout; rejects with the tool's stderr attached. */
-export const runTool = async (argv: string[], input?: string): Promise<string> => new Promise((resolve, reject) => {
-	const child = execFile(findProgram(argv[0]!) ?? argv[0]!, argv.slice(1), {encoding: 'utf8', maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
-		if (error) {
-			reject(Object.assign(error, {stderr}));
-		} else {
-			resolve(stdout);
-		}
-	});
-	child.stdin?.on('error', () => undefined);
-	child.stdin?.end(input ?? '');
-});
+export const runTool = async (argv: string[], input?: string): Promise<string> => {
+	const env = Object.entries(process.env).map(([key, value]) => `${key}=${value}`);
+	const {status, signal, stdout, stderr} = await native().runTool(findProgram(argv[0]!) ?? argv[0]!, argv, env, input ?? '');
+	if (status !== 0) {
+		const how = status === -1 ? `signal ${signal}` : `status ${status}`;
+		throw Object.assign(new Error(`\`${argv.join(' ')}\` ended with ${how}`), {code: status, stderr});
+	}
+
+	return stdout;
+};
 
 /** The first line a failed tool wrote, for an error message. */
 export const toolMessage = (error: unknown): string => {

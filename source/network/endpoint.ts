@@ -4,6 +4,8 @@
  * batches: one inside the namespace (which creates the pair and hands the peer to the host),
  * one in the host (bridge, then the peer onto it). Deleting the host's end deletes the pair.
  */
+import fs from 'node:fs';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {macOf} from './cidr.js';
 import {bridgeLines, enableRouting, type BridgeSpec} from './bridge.js';
 import {deleteLink, ipBatch} from './links.js';
@@ -41,3 +43,20 @@ export const addEndpoint = async (netns: string, endpoint: EndpointSpec): Promis
 };
 
 export const removeEndpoint = async (veth: string): Promise<void> => deleteLink(veth);
+
+/**
+ * Once its network namespace is gone, a container's veth pairs go with it in the kernel's own
+ * background cleanup, within a few ms, where deleting one waits 15-40 ms in the kernel. A host
+ * end still there after 50 ms (a process kept the namespace) is deleted, so that it never
+ * stays on the bridge with an address that may be leased again.
+ */
+export const awaitEndpointGone = async (veth: string): Promise<void> => {
+	for (let waited = 0; fs.existsSync(`/sys/class/net/${veth}`); waited++) {
+		if (waited === 50) {
+			await removeEndpoint(veth);
+			return;
+		}
+
+		await sleep(1);
+	}
+};

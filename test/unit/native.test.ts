@@ -181,3 +181,20 @@ test('spawnDetached starts a program in its own session and hands over the read 
 	t.is(error.code, 'ENOENT');
 	t.is(error.syscall, 'spawn');
 });
+
+test('runTool feeds the input and gathers both outputs, however large, and the status or signal', async t => {
+	const env = ['PATH=/usr/bin:/bin'];
+	const input = 'x'.repeat(300_000);
+	const cat = await native().runTool('/bin/cat', ['cat'], env, input);
+	t.deepEqual(cat, {status: 0, signal: 0, stdout: input, stderr: ''});
+	const failed = await native().runTool('/bin/sh', ['sh', '-c', 'echo out; echo "$WHO" >&2; exit 3'], [...env, 'WHO=berth'], '');
+	t.deepEqual(failed, {status: 3, signal: 0, stdout: 'out\n', stderr: 'berth\n'});
+	const killed = await native().runTool('/bin/sh', ['sh', '-c', 'kill -9 $$'], env, '');
+	t.is(killed.status, -1);
+	t.is(killed.signal, 9);
+	// A tool that reads nothing does not hold the input back.
+	t.is((await native().runTool('/bin/true', ['true'], env, input)).status, 0);
+	const error = await t.throwsAsync(native().runTool('/nonexistent', ['x'], env, '')) as NodeJS.ErrnoException;
+	t.is(error.code, 'ENOENT');
+	t.is(error.syscall, 'spawn');
+});
