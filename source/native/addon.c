@@ -608,6 +608,32 @@ static char **get_strings(napi_env env, napi_value value, const char *what) {
 	return strings;
 }
 
+/*
+ * posix_spawn, with the child set up as Node's own spawn sets one up: no signal blocked or
+ * ignored (Node ignores SIGPIPE). Descriptor i of the child is fds[i], for i < count. It starts
+ * the program without copying Node's memory, as the fork behind child_process does.
+ */
+static int spawn_program(pid_t *pid, const char *file, char **argv, char **envp, const int *fds, int count, short flags) {
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&actions);
+	for (int i = 0; i < count; i++) {
+		posix_spawn_file_actions_adddup2(&actions, fds[i], i);
+	}
+
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	int err = posix_spawn(pid, file, &actions, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	return err;
+}
+
 /* Reaps one child when it exits, so that a long-lived Node (the TUI) gathers no zombies. */
 static void *reap(void *arg) {
 	pid_t pid = (pid_t)(intptr_t)arg;
@@ -643,25 +669,17 @@ static napi_value js_spawn_detached(napi_env env, napi_callback_info info) {
 		goto out;
 	}
 
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&actions, 1, 2);
-	posix_spawn_file_actions_adddup2(&actions, answer[1], 3);
-	posix_spawnattr_init(&attr);
-	/* As Node's own spawn: no signal blocked or ignored (Node ignores SIGPIPE). */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0) {
+		close(answer[0]);
+		close(answer[1]);
+		result = throw_errno(env, errno, "open", "/dev/null");
+		goto out;
+	}
+
 	pid_t pid;
-	int err = posix_spawn(&pid, file, &actions, &attr, args, envp);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
+	int err = spawn_program(&pid, file, args, envp, (int[]){null, null, null, answer[1]}, 4, POSIX_SPAWN_SETSID);
+	close(null);
 	close(answer[1]);
 	if (err != 0) {
 		close(answer[0]);
@@ -817,23 +835,8 @@ static void tool_execute(napi_env env, void *data) {
 		return;
 	}
 
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-	posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-	posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
 	pid_t pid;
-	job->spawn_error = posix_spawn(&pid, job->file, &actions, &attr, job->argv, job->envp);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
+	job->spawn_error = spawn_program(&pid, job->file, job->argv, job->envp, (int[]){in[0], out[1], err[1]}, 3, 0);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
