@@ -60,7 +60,12 @@ export const writeFileAtomic = async (target: string, data: string | Uint8Array,
 		throw error;
 	}
 
-	await syncDir(path.dirname(target));
+	const dir = fs.openSync(path.dirname(target), 'r');
+	try {
+		fs.fsyncSync(dir);
+	} finally {
+		fs.closeSync(dir);
+	}
 };
 
 export const writeJsonAtomic = async (target: string, value: unknown, mode?: number): Promise<void> =>
@@ -86,12 +91,13 @@ export const readJsonOr = async <T>(file: string, fallback: T): Promise<T> => {
 	}
 };
 
+/** On the thread pool: the stores of blobs and layers call it while their big writes are in flight. */
 export const syncDir = async (dir: string): Promise<void> => {
-	const fd = fs.openSync(dir, 'r');
+	const handle = await fsp.open(dir, 'r');
 	try {
-		fs.fsyncSync(fd);
+		await handle.sync();
 	} finally {
-		fs.closeSync(fd);
+		await handle.close();
 	}
 };
 
