@@ -25,7 +25,7 @@ if (missing.length > 0) {
 	run('apt-get', 'install', '-y', '-qq', ...missing);
 }
 
-for (const file of ['dist/cli.js', 'dist/berth.blob', 'source/native/build/Release/berth-shim', 'source/native/build/Release/berth_native.node']) {
+for (const file of ['dist/cli.js', 'dist/berth.blob', 'source/native/build/Release/berth', 'source/native/build/Release/berth-shim', 'source/native/build/Release/berth_native.node']) {
 	if (!fs.existsSync(file)) {
 		console.error(`berth is not built (${file} is missing): run npm ci first`);
 		process.exit(1);
