@@ -3,8 +3,8 @@ import {parseDuration} from '../runtime/units.js';
 import {getEngine, print} from './context.js';
 import {formatAll} from './template.js';
 
-/** --since as Docker takes it: a duration back from now, unix seconds, or a date. */
-const sinceNs = (since?: string): number | undefined => {
+/** --since and --until as Docker takes them: a duration back from now, unix seconds, or a date. */
+const timeNs = (since?: string): number | undefined => {
 	if (since === undefined) {
 		return undefined;
 	}
@@ -21,12 +21,23 @@ export const defineEvents = (program: Command): void => {
 	program.command('events')
 		.description('Stream container and image events as they happen')
 		.option('--since <time>', 'show events since a time or duration (e.g. 10m)')
+		.option('--until <time>', 'stop at a time or duration ago (e.g. 1m); in the past, show what happened and exit')
 		.option('--format <template>', 'format each event with a Go template')
-		.action(async (flags: {since?: string; format?: string}) => {
+		.action(async (flags: {since?: string; until?: string; format?: string}) => {
 			const controller = new AbortController();
 			process.once('SIGINT', () => controller.abort());
-			const since = sinceNs(flags.since) ?? Date.now() * 1e6;
-			for await (const event of getEngine().events.read({since, follow: true, signal: controller.signal})) {
+			const since = timeNs(flags.since) ?? Date.now() * 1e6;
+			const until = timeNs(flags.until);
+			const waitMs = until === undefined ? Number.POSITIVE_INFINITY : (until / 1e6) - Date.now();
+			if (Number.isFinite(waitMs)) {
+				setTimeout(() => controller.abort(), Math.max(waitMs, 0)).unref();
+			}
+
+			for await (const event of getEngine().events.read({since, follow: waitMs > 0, signal: controller.signal})) {
+				if (until !== undefined && event.timeNano > until) {
+					break;
+				}
+
 				if (flags.format) {
 					process.stdout.write(formatAll(flags.format, [event]));
 				} else {

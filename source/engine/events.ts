@@ -48,6 +48,8 @@ export class EventLog extends EventEmitter<{event: [BerthEvent]}> {
 	async * read(options: {since?: number; follow?: boolean; signal?: AbortSignal}): AsyncGenerator<BerthEvent> {
 		let offset = 0;
 		let rest = '';
+		// A store nothing has happened in yet has no directory either.
+		fs.mkdirSync(path.dirname(this.file), {recursive: true});
 		for (;;) {
 			const handle = await fsp.open(this.file, fs.constants.O_RDONLY | fs.constants.O_CREAT);
 			try {

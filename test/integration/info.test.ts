@@ -1,5 +1,5 @@
 import test from 'ava';
-import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
+import {berth, destroyRoots, makeRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 let roots: Roots;
 test.before(() => {
@@ -41,6 +41,22 @@ test('events streams what other berth processes do', async t => {
 	t.regex(stdout, /container start observed\n/);
 	t.regex(stdout, /container die observed\n/);
 	t.regex(stdout, /container destroy observed\n/);
+});
+
+test('events --until a time past shows what happened by then, and exits', async t => {
+	await berth(roots, ['run', '--rm', '--name', 'past', testImage, 'true']);
+	const past = await berth(roots, ['events', '--since', '0', '--until', '0s', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {timeout: 8000});
+	t.is(past.code, 0);
+	t.regex(past.stdout, /^create past$/m);
+	t.regex(past.stdout, /^destroy past$/m);
+});
+
+test('events on a store nothing has happened in yet shows nothing', async t => {
+	const fresh = makeRoots();
+	t.teardown(() => {
+		destroyRoots(fresh);
+	});
+	t.deepEqual(await berth(fresh, ['events', '--since', '0', '--until', '1']), {code: 0, stdout: '', stderr: ''});
 });
 
 test('an unknown command or flag is one line and status 125', async t => {
