@@ -13,6 +13,7 @@ import {detectCgroups} from '../../source/runtime/cgroups/detect.js';
 import {writeControl} from '../../source/runtime/cgroups/files.js';
 import type {CgroupManager} from '../../source/runtime/cgroups/manager.js';
 import {CgroupsV2} from '../../source/runtime/cgroups/v2.js';
+import {berth, destroyRoots, rootsWithImage, testImage, type Roots} from '../helpers/berth.js';
 
 const isRoot = process.getuid?.() === 0;
 const manager = detectCgroups();
@@ -161,4 +162,20 @@ v2Test('v2 freezes, thaws and destroys on a real cgroup2 mount', async t => {
 	await cgroups.destroy(id);
 	t.is(await exited, 'SIGKILL');
 	t.false(fs.existsSync(dirs[0]!));
+});
+
+v2Test('on a cgroup2 root a container is in its own cgroup from the start, and sees it as its root', async t => {
+	const roots = rootsWithImage();
+	t.teardown(() => {
+		destroyRoots(roots);
+	});
+	const v2: Roots = {...roots, env: {...roots.env, BERTH_CGROUP_ROOT: unified}};
+	const {stdout} = await berth(v2, ['run', '--rm', '--network', 'none', testImage, 'sh', '-c', 'cat /proc/self/cgroup; cat /proc/1/cgroup']);
+	t.deepEqual(stdout.split('\n').filter(line => line.startsWith('0::')), ['0::/', '0::/']);
+	const id = (await berth(v2, ['run', '-d', '--network', 'none', testImage, 'sleep', '60'])).stdout.trim();
+	const pid = (await berth(v2, ['inspect', '--format', '{{.State.Pid}}', id])).stdout.trim();
+	t.regex(read(`/proc/${pid}/cgroup`), new RegExp(`^0::/berth/${id}$`, 'm'));
+	t.deepEqual(read(path.join(unified, 'berth', id, 'cgroup.procs')).split('\n'), [pid]);
+	await berth(v2, ['rm', '-f', id]);
+	t.false(fs.existsSync(path.join(unified, 'berth', id)));
 });

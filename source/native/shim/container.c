@@ -18,8 +18,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -269,13 +273,16 @@ static void kill_container(pid_t pid)
 
 /*
  * Moving a process into a cgroup waits for an RCU grace period, ~10 ms: the shim does it while
- * the container mounts its root, then lets it go on ('C').
+ * the container mounts its root, then lets it go on ('C'). The cgroup2 one, if any, the
+ * container was born in already (clone_container).
  */
-static int place_in_cgroups(const struct conf *c, pid_t pid, int sync)
+static int place_in_cgroups(const struct conf *c, pid_t pid, int sync, const char *born_in)
 {
 	char text[16];
 	int len = snprintf(text, sizeof text, "%d", (int) pid);
 	for (size_t i = 0; i < c->cgroups.n; i++) {
+		if (c->cgroups.v[i] == born_in)
+			continue;
 		int fd = cgroup_procs_open(c->cgroups.v[i]);
 		if (fd < 0)
 			return -1;
@@ -407,6 +414,44 @@ static int await_container(const struct conf *c, struct supervisor_fds *s)
 	return prepare_supervisor(c, s);
 }
 
+/* The cgroup2 directory among the container's cgroups, or NULL: a v2 host has one, a v1 host none. */
+static const char *cgroup2_dir(const struct conf *c)
+{
+	for (size_t i = 0; i < c->cgroups.n; i++) {
+		struct statfs sfs;
+		if (statfs(c->cgroups.v[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+			return c->cgroups.v[i];
+	}
+	return NULL;
+}
+
+/*
+ * Without CLONE_VM, clone is a fork into new namespaces: no separate stack needed. On cgroup v2
+ * the container is cloned straight into its cgroup (CLONE_INTO_CGROUP, Linux 5.7), which spares
+ * the move's grace period; *born_in says which directory that was. Older kernels get a move.
+ */
+static pid_t clone_container(const struct conf *c, int flags, const char **born_in)
+{
+	*born_in = NULL;
+	const char *dir = cgroup2_dir(c);
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		struct clone_args args = {
+			.flags = (uint64_t) flags | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t) fd,
+		};
+		pid_t pid = syscall(SYS_clone3, &args, sizeof args);
+		int err = errno;
+		close(fd);
+		if (pid > 0)
+			*born_in = dir;
+		if (pid >= 0 || (err != ENOSYS && err != E2BIG && err != EINVAL))
+			return pid;
+	}
+	return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 int run_main(struct conf *c, int report_fd)
 {
 	struct plumbing p = {.report_fd = report_fd};
@@ -427,8 +472,8 @@ int run_main(struct conf *c, int report_fd)
 	int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 	if (!c->netns && c->network == NET_NONE)
 		flags |= CLONE_NEWNET;
-	/* Without CLONE_VM, clone is a fork into new namespaces: no separate stack needed. */
-	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	const char *born_in;
+	pid_t pid = clone_container(c, flags, &born_in);
 	if (pid < 0) {
 		fail_errno(EXIT_RUNTIME, "cannot clone the container process");
 		report_error(report_fd);
@@ -445,7 +490,7 @@ int run_main(struct conf *c, int report_fd)
 		.child = pid, .sync_fd = p.sync[0], .out_fd = p.out[0], .err_fd = p.err[0], .in_fd = p.in[1],
 		.listen_fd = -1, .log_fd = -1,
 	};
-	if (place_in_cgroups(c, pid, s.sync_fd) < 0 || await_container(c, &s) < 0) {
+	if (place_in_cgroups(c, pid, s.sync_fd, born_in) < 0 || await_container(c, &s) < 0) {
 		kill_container(pid);
 		undo_supervisor(c, &s);
 		report_error(report_fd);

@@ -95,8 +95,11 @@
  *   privileged 1                  /sys read-write, no device cgroup, host devices in /dev
  *   rlimit NAME SOFT HARD         repeated; NAME as in RLIMIT_NAME without prefix (NOFILE, NPROC);
  *                                 never set above the shim's own hard limit (clamped)
- *   cgroup DIR                    repeated: cgroup directories the container joins (writes "0"
- *                                 to DIR/cgroup.procs before it unshares its cgroup namespace)
+ *   cgroup DIR                    repeated: cgroup directories the container joins before it
+ *                                 unshares its cgroup namespace: a cgroup2 one from its birth
+ *                                 (clone3 CLONE_INTO_CGROUP, Linux 5.7; else as the others), the
+ *                                 others by the shim, which writes the container's pid to
+ *                                 DIR/cgroup.procs
  *   oom FILE                      memory.oom_control (v1) or memory.events (v2): after exit,
  *                                 an "oom_kill N" line with N > 0 means the kernel OOM-killed it
  *   network none|host             none: new network namespace, only `lo`, which is brought up;
