@@ -501,6 +501,28 @@ static void file_job_execute(napi_env env, void *data) {
 	close(fd);
 }
 
+/* Queues `job` on the thread pool; its promise, or NULL (only on a broken environment). */
+static napi_value queue_work(napi_env env, const char *name, napi_async_execute_callback execute,
+                             napi_async_complete_callback complete, void *job, napi_deferred *deferred, napi_async_work *work) {
+	napi_value promise, resource;
+	if (napi_create_promise(env, deferred, &promise) != napi_ok ||
+	    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource) != napi_ok ||
+	    napi_create_async_work(env, NULL, resource, execute, complete, job, work) != napi_ok ||
+	    napi_queue_async_work(env, *work) != napi_ok) {
+		/* The promise, if made, is never settled. */
+		return NULL;
+	}
+
+	return promise;
+}
+
+static void file_job_free(file_job *job) {
+	free(job->path);
+	free(job->data);
+	free((char *)job->failed_path);
+	free(job);
+}
+
 static void file_job_complete(napi_env env, napi_status status, void *data) {
 	file_job *job = data;
 	if (status == napi_ok && job->err == 0) {
@@ -516,10 +538,7 @@ static void file_job_complete(napi_env env, napi_status status, void *data) {
 	}
 
 	napi_delete_async_work(env, job->work);
-	free(job->path);
-	free(job->data);
-	free((char *)job->failed_path);
-	free(job);
+	file_job_free(job);
 }
 
 /* Queues a job on arguments (path), or (path, data) for JOB_WRITE; returns its promise. */
@@ -537,23 +556,14 @@ static napi_value queue_file_job(napi_env env, napi_callback_info info, job_kind
 	}
 
 	job->kind = kind;
-	job->path = get_string(env, argv[0], "path");
-	if (job->path == NULL || (with_data && (job->data = get_string(env, argv[1], "data")) == NULL)) {
-		free(job->path);
-		free(job);
-		return NULL;
+	napi_value promise = NULL;
+	if ((job->path = get_string(env, argv[0], "path")) != NULL &&
+	    (!with_data || (job->data = get_string(env, argv[1], "data")) != NULL)) {
+		promise = queue_work(env, "berth:file", file_job_execute, file_job_complete, job, &job->deferred, &job->work);
 	}
 
-	napi_value promise, name;
-	if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-	    napi_create_string_utf8(env, "berth:file", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-	    napi_create_async_work(env, NULL, name, file_job_execute, file_job_complete, job, &job->work) != napi_ok ||
-	    napi_queue_async_work(env, job->work) != napi_ok) {
-		/* Only reachable on a broken environment; the promise, if made, is never settled. */
-		free(job->path);
-		free(job->data);
-		free(job);
-		return NULL;
+	if (promise == NULL) {
+		file_job_free(job);
 	}
 
 	return promise;
@@ -813,41 +823,26 @@ static void tool_communicate(tool_job *job, pid_t pid, int in, int out, int err)
 static void tool_execute(napi_env env, void *data) {
 	(void)env;
 	tool_job *job = data;
-	int in[2], out[2], err[2];
-	if (pipe2(in, O_CLOEXEC) != 0) {
-		job->spawn_error = errno;
-		return;
-	}
-
-	if (pipe2(out, O_CLOEXEC) != 0) {
-		job->spawn_error = errno;
-		close(in[0]);
-		close(in[1]);
-		return;
-	}
-
-	if (pipe2(err, O_CLOEXEC) != 0) {
-		job->spawn_error = errno;
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		return;
+	/* stdin, stdout, stderr: [0] is the read end, [1] the write end. */
+	int pipes[3][2];
+	int made = 0;
+	while (made < 3 && pipe2(pipes[made], O_CLOEXEC) == 0) {
+		made++;
 	}
 
 	pid_t pid;
-	job->spawn_error = spawn_program(&pid, job->file, job->argv, job->envp, (int[]){in[0], out[1], err[1]}, 3, 0);
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	if (job->spawn_error != 0) {
-		close(in[1]);
-		close(out[0]);
-		close(err[0]);
-		return;
+	job->spawn_error = made < 3 ? errno : spawn_program(&pid, job->file, job->argv, job->envp, (int[]){pipes[0][0], pipes[1][1], pipes[2][1]}, 3, 0);
+	for (int i = 0; i < made; i++) {
+		/* The child's ends go now; ours too if it never started. */
+		close(pipes[i][i == 0 ? 0 : 1]);
+		if (job->spawn_error != 0) {
+			close(pipes[i][i == 0 ? 1 : 0]);
+		}
 	}
 
-	tool_communicate(job, pid, in[1], out[0], err[0]);
+	if (job->spawn_error == 0) {
+		tool_communicate(job, pid, pipes[0][1], pipes[1][0], pipes[2][0]);
+	}
 }
 
 static napi_value tool_result(napi_env env, tool_job *job) {
@@ -866,6 +861,16 @@ static napi_value tool_result(napi_env env, tool_job *job) {
 	CHECK(napi_create_string_utf8(env, job->err.data ? job->err.data : "", job->err.length, &value));
 	CHECK(napi_set_named_property(env, result, "stderr", value));
 	return result;
+}
+
+static void tool_job_free(tool_job *job) {
+	free(job->file);
+	free_strings(job->argv);
+	free_strings(job->envp);
+	free(job->input);
+	free(job->out.data);
+	free(job->err.data);
+	free(job);
 }
 
 static void tool_complete(napi_env env, napi_status status, void *data) {
@@ -888,13 +893,7 @@ static void tool_complete(napi_env env, napi_status status, void *data) {
 	}
 
 	napi_delete_async_work(env, job->work);
-	free(job->file);
-	free_strings(job->argv);
-	free_strings(job->envp);
-	free(job->input);
-	free(job->out.data);
-	free(job->err.data);
-	free(job);
+	tool_job_free(job);
 }
 
 /*
@@ -914,30 +913,17 @@ static napi_value js_run_tool(napi_env env, napi_callback_info info) {
 		return NULL;
 	}
 
-	napi_value promise = NULL, name;
-	if ((job->file = get_string(env, argv[0], "file")) == NULL || (job->argv = get_strings(env, argv[1], "argv")) == NULL ||
-	    (job->envp = get_strings(env, argv[2], "env")) == NULL || (job->input = get_string(env, argv[3], "input")) == NULL) {
-		goto fail;
+	napi_value promise = NULL;
+	if ((job->file = get_string(env, argv[0], "file")) != NULL && (job->argv = get_strings(env, argv[1], "argv")) != NULL &&
+	    (job->envp = get_strings(env, argv[2], "env")) != NULL && (job->input = get_string(env, argv[3], "input")) != NULL) {
+		promise = queue_work(env, "berth:tool", tool_execute, tool_complete, job, &job->deferred, &job->work);
 	}
 
-	if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-	    napi_create_string_utf8(env, "berth:tool", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-	    napi_create_async_work(env, NULL, name, tool_execute, tool_complete, job, &job->work) != napi_ok ||
-	    napi_queue_async_work(env, job->work) != napi_ok) {
-		/* Only reachable on a broken environment; the promise, if made, is never settled. */
-		promise = NULL;
-		goto fail;
+	if (promise == NULL) {
+		tool_job_free(job);
 	}
 
 	return promise;
-
-fail:
-	free(job->file);
-	free_strings(job->argv);
-	free_strings(job->envp);
-	free(job->input);
-	free(job);
-	return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
