@@ -62,6 +62,9 @@ export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 
+/** An environment as spawnDetached and runTool take it: KEY=VALUE strings. */
+export const environment = (env: NodeJS.ProcessEnv = process.env): string[] => Object.entries(env).map(([key, value]) => `${key}=${value}`);
+
 /** The directory holding the compiled native parts. */
 export const nativeBuildDir = (): string => path.join(packageRoot(), 'source/native/build/Release');
 

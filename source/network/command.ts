@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {BerthError} from '../engine/errors.js';
-import {native} from '../native/addon.js';
+import {environment, native} from '../native/addon.js';
 
 export type CommandError = Error & {stderr: string; code?: number | string};
 
@@ -19,8 +19,7 @@ export const findProgram = (program: string): string | undefined =>
 
 /** Runs `argv`, resolving with its stdout; rejects with the tool's stderr attached. */
 export const runTool = async (argv: string[], input?: string): Promise<string> => {
-	const env = Object.entries(process.env).map(([key, value]) => `${key}=${value}`);
-	const {status, signal, stdout, stderr} = await native().runTool(findProgram(argv[0]!) ?? argv[0]!, argv, env, input ?? '');
+	const {status, signal, stdout, stderr} = await native().runTool(findProgram(argv[0]!) ?? argv[0]!, argv, environment(), input ?? '');
 	if (status !== 0) {
 		const how = status === -1 ? `signal ${signal}` : `status ${status}`;
 		throw Object.assign(new Error(`\`${argv.join(' ')}\` ended with ${how}`), {code: status, stderr});

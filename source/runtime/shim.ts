@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import {constants} from 'node:os';
 import path from 'node:path';
 import {BerthError, type ErrorCode} from '../engine/errors.js';
-import {native, nativeBuildDir} from '../native/addon.js';
+import {environment, native, nativeBuildDir} from '../native/addon.js';
 import type {Roots} from '../engine/paths.js';
 
 /** One CONF record: the key, then its fields. */
@@ -64,7 +64,7 @@ const readToEnd = async (fd: number): Promise<string> => new Promise((resolve, r
 export const startShim = async (confFile: string, records: ConfRecord[], roots: Roots): Promise<{pid: number; shimPid: number}> => {
 	fs.writeFileSync(confFile, encodeConf(records), {mode: 0o600});
 	// The cleanup command the shim runs later must find the same stores.
-	const env = Object.entries({...process.env, BERTH_ROOT: roots.root, BERTH_RUN: roots.run}).map(([key, value]) => `${key}=${value}`);
+	const env = environment({...process.env, BERTH_ROOT: roots.root, BERTH_RUN: roots.run});
 	let shim: {pid: number; fd: number};
 	try {
 		shim = native().spawnDetached(shimBinary(), [shimBinary(), 'run', confFile], env);
