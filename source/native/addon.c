@@ -30,6 +30,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "sha256.h"
+
 #define MAX_ARGS 5
 
 /* N-API calls only fail on programming errors or a pending exception: give up on the call. */
@@ -944,6 +946,7 @@ static napi_value init(napi_env env, napi_value exports) {
 		CHECK(napi_set_named_property(env, exports, functions[i].name, function));
 	}
 
+	CHECK(define_sha256(env, exports));
 	return exports;
 }
 

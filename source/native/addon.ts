@@ -49,6 +49,17 @@ export type Native = {
 	 * Rejects only when the program cannot be started (ENOENT...).
 	 */
 	runTool(file: string, argv: string[], env: string[], input: string): Promise<{status: number; signal: number; stdout: string; stderr: string}>;
+	Sha256: new () => Sha256;
+};
+
+/**
+ * A sha256 hash computed on the thread pool, off the main thread: `update` queues the bytes,
+ * which must not change until they are hashed; `digest` resolves with the hex digest once
+ * everything queued is hashed.
+ */
+export type Sha256 = {
+	update(data: Uint8Array): void;
+	digest(): Promise<string>;
 };
 
 export const LOCK_SH = 1;

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "berth_native",
-      "sources": ["addon.c"],
+      "sources": ["addon.c", "sha256.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {

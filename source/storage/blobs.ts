@@ -10,7 +10,8 @@ import {createHash} from 'node:crypto';
 import {pipeline} from 'node:stream/promises';
 import {Transform, type Readable} from 'node:stream';
 import {BerthError, isErrno} from '../engine/errors.js';
-import {listDir, syncDir, sweepTemp, tempName} from './atomic.js';
+import {listDir, syncDir, sweepTemp, tempName, writeBack} from './atomic.js';
+import {native} from '../native/addon.js';
 import {closeFd, openFd, writeAllFd} from './fd.js';
 
 export type Digest = `sha256:${string}`;
@@ -23,13 +24,6 @@ export type BlobRef = {
 const digestPattern = /^sha256:[a-f\d]{64}$/;
 
 export const isDigest = (value: string): value is Digest => digestPattern.test(value);
-
-/** A large blob is flushed to disk this often while it is written (see ingestDigested). */
-const earlyFlush = 16 * 1024 * 1024;
-
-const dataSync = async (fd: number) => new Promise<void>((resolve, reject) => {
-	fs.fdatasync(fd, error => error ? reject(error) : resolve());
-});
 
 const fullSync = async (fd: number) => new Promise<void>((resolve, reject) => {
 	fs.fsync(fd, error => error ? reject(error) : resolve());
@@ -117,12 +111,14 @@ export class BlobStore {
 	async ingest(source: Readable, expected?: Partial<BlobRef>, onData?: (chunk: Buffer) => void): Promise<BlobRef> {
 		await fsp.mkdir(this.ingestDir, {recursive: true});
 		const temp = path.join(this.ingestDir, tempName());
-		const hash = createHash('sha256');
+		const hash = new (native().Sha256)();
 		let size = 0;
+		const wrote = writeBack(this.ingestDir);
 		const count = new Transform({
 			transform(chunk: Buffer, _encoding, callback) {
 				hash.update(chunk);
 				size += chunk.length;
+				wrote(chunk.length);
 				onData?.(chunk);
 				callback(null, chunk);
 			},
@@ -131,7 +127,7 @@ export class BlobStore {
 		const handle = await fsp.open(temp, 'wx');
 		try {
 			await pipeline(source, count, handle.createWriteStream());
-			const digest: Digest = `sha256:${hash.digest('hex')}`;
+			const digest: Digest = `sha256:${await hash.digest()}`;
 			if ((expected?.digest && expected.digest !== digest) || (expected?.size !== undefined && expected.size !== size)) {
 				throw new BerthError('DIGEST_MISMATCH', `content of \`${expected.digest ?? 'blob'}\` does not match: got ${digest}, ${size} bytes`);
 			}
@@ -154,29 +150,18 @@ export class BlobStore {
 		const temp = path.join(this.ingestDir, tempName());
 		const fd = await openFd(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
 		let writing: Promise<void> = Promise.resolve();
-		let flushing: Promise<void> | undefined;
+		const wrote = writeBack(this.ingestDir);
 		try {
 			let size = 0;
-			let unflushed = 0;
 			for await (const chunk of source) {
 				await writing;
 				writing = writeAllFd(fd, [Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)]);
 				writing.catch(() => undefined); // Thrown by the await above or below.
 				size += chunk.length;
-				unflushed += chunk.length;
-				// The disk writes what is written so far while the rest is made: the last fsync
-				// then waits for the tail alone, not for the whole blob.
-				if (unflushed >= earlyFlush && flushing === undefined) {
-					unflushed = 0;
-					flushing = dataSync(fd).finally(() => {
-						flushing = undefined;
-					});
-					flushing.catch(() => undefined);
-				}
+				wrote(chunk.length);
 			}
 
 			await writing;
-			await flushing;
 			const blob = {digest: digest(), size};
 			if (!await this.has(blob.digest)) {
 				await fullSync(fd);
@@ -187,7 +172,7 @@ export class BlobStore {
 
 			return blob;
 		} finally {
-			await Promise.allSettled([writing, flushing]);
+			await writing.catch(() => undefined);
 			await closeFd(fd);
 			await fsp.rm(temp, {force: true});
 		}

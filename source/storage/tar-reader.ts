@@ -4,10 +4,10 @@
  * detected by its magic bytes. While reading it hashes the uncompressed stream, so `finish()`
  * returns the layer's diff id without a second pass.
  */
-import {createHash, type Hash} from 'node:crypto';
 import {pipeline, Readable} from 'node:stream';
 import zlib from 'node:zlib';
 import {BerthError} from '../engine/errors.js';
+import {native, type Sha256} from '../native/addon.js';
 import type {Digest} from './blobs.js';
 import {BLOCK, applyPax, checkHeader, parseHeader, parsePax, type TarHeader} from './tar-header.js';
 
@@ -65,7 +65,7 @@ async function * decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
 export class TarReader {
 	private readonly iterator: AsyncIterator<Buffer>;
 	/** Absent when the caller needs no diff id (an image archive, read only for its files). */
-	private readonly hash: Hash | undefined;
+	private readonly hash: Sha256 | undefined;
 	private chunk: Buffer = Buffer.alloc(0);
 	/** Bytes of the current entry's body (and its padding) not consumed yet. */
 	private remaining = 0;
@@ -75,7 +75,7 @@ export class TarReader {
 
 	constructor(source: AsyncIterable<Buffer>, options: {digest?: boolean} = {}) {
 		this.iterator = decompressed(source);
-		this.hash = options.digest === false ? undefined : createHash('sha256');
+		this.hash = options.digest === false ? undefined : new (native().Sha256)();
 	}
 
 	/** The next entry's header, or null at the end of the archive. Skips what is left of the previous body. */
@@ -185,7 +185,7 @@ export class TarReader {
 			throw new BerthError('INVALID_STATE', 'tar reader made without a digest has none to give');
 		}
 
-		return `sha256:${this.hash.digest('hex')}`;
+		return `sha256:${await this.hash.digest()}`;
 	}
 
 	/** Stops reading and releases the source, when extraction fails half-way. */

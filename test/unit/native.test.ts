@@ -1,3 +1,4 @@
+import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -197,4 +198,24 @@ test('runTool feeds the input and gathers both outputs, however large, and the s
 	const error = await t.throwsAsync(native().runTool('/nonexistent', ['x'], env, '')) as NodeJS.ErrnoException;
 	t.is(error.code, 'ENOENT');
 	t.is(error.syscall, 'spawn');
+});
+
+test('Sha256 hashes on the thread pool what node\'s crypto hashes, in the order given, and once', async t => {
+	const {Sha256} = native();
+	const chunks = [Buffer.alloc(0), randomBytes(1), randomBytes(3 * 1024 * 1024 + 7), new Uint8Array([1, 2, 3]), randomBytes(64)];
+	const expected = createHash('sha256');
+	const hash = new Sha256();
+	for (const chunk of chunks) {
+		hash.update(chunk);
+		expected.update(chunk);
+	}
+
+	t.is(await hash.digest(), expected.digest('hex'));
+	t.is(await new Sha256().digest(), createHash('sha256').digest('hex'));
+	t.throws(() => {
+		hash.update(Buffer.from('more'));
+	}, {message: 'digest already called'});
+	t.throws(() => {
+		new Sha256().update('text' as unknown as Uint8Array);
+	}, {instanceOf: TypeError});
 });
