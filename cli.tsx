@@ -2,7 +2,8 @@
 /**
  * berth's entry point: a command runs the CLI; no command opens the terminal UI. Only the
  * front end in use is loaded, so `berth run` never pays for React. (The `berth` launcher,
- * source/launch.sh, starts commands from the start-up snapshot that source/cli/snapshot.ts makes.)
+ * source/native/launcher.c, starts commands from the start-up snapshot that
+ * source/cli/snapshot.ts makes.)
  */
 import {finish} from './source/cli/finish.js';
 

@@ -13,12 +13,12 @@
 import {BerthError} from '../engine/errors.js';
 import type {Credentials} from './credentials.js';
 import {responseError} from './errors.js';
-import type {Transport} from './transport.js';
+import type {Answer, Transport} from './transport.js';
 
 export type Challenge = {scheme: string; params: Record<string, string>};
 
 /** The first challenge of a WWW-Authenticate header; its scheme lowercased. */
-export const parseChallenge = (header: string | null): Challenge | undefined => {
+export const parseChallenge = (header: string | undefined): Challenge | undefined => {
 	const match = /^\s*([\w-]+)\s*(.*)$/s.exec(header ?? '');
 	if (!match) {
 		return undefined;
@@ -84,8 +84,8 @@ export class Authorizer {
 	 * another try may pass. Requests of a push run at once: a 401 to a stale header must not
 	 * drop what another request has fetched meanwhile.
 	 */
-	unauthorized(response: Response, scopes: readonly string[], sent: string | undefined): boolean {
-		const challenge = parseChallenge(response.headers.get('www-authenticate'));
+	unauthorized(response: Answer, scopes: readonly string[], sent: string | undefined): boolean {
+		const challenge = parseChallenge(response.header('www-authenticate'));
 		if (challenge?.scheme === 'basic') {
 			this.basic = true;
 			return this.credentials !== undefined && !sent?.startsWith('Basic ');
@@ -125,7 +125,7 @@ export class Authorizer {
 		const response = await this.transport.fetch(url.href, {headers});
 		const {domain} = this.transport;
 		if (response.status === 401 || response.status === 403) {
-			await response.body?.cancel();
+			response.discard();
 			throw new BerthError('REGISTRY_UNAUTHORIZED', this.credentials
 				? `the token service of ${domain} refused the credentials of \`${this.credentials.username}\`: run \`berth login ${domain}\` again`
 				: `${domain} asks for authentication: run \`berth login ${domain}\``);
@@ -135,7 +135,7 @@ export class Authorizer {
 			throw await responseError(response, {domain, repository: scopes.join(' '), object: 'token'});
 		}
 
-		const answer = await response.json() as TokenAnswer;
+		const answer = await response.json<TokenAnswer>();
 		const value = answer.token ?? answer.access_token;
 		if (!value) {
 			throw new BerthError('REGISTRY_UNAUTHORIZED', `the token service of ${domain} answered without a token`);

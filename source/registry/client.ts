@@ -12,7 +12,7 @@ import type {Digest} from '../storage/blobs.js';
 import {Authorizer} from './auth.js';
 import type {Credentials} from './credentials.js';
 import {responseError} from './errors.js';
-import {Transport, type Request, type Streamed, type TransportOptions} from './transport.js';
+import {Transport, type Answer, type Request, type TransportOptions} from './transport.js';
 
 /**
  * distribution 2.8 answers 404 to a manifest GET whose Accept lists only Docker types for an
@@ -53,19 +53,18 @@ export class RegistryClient {
 	}
 
 	/** Any request to the registry, authenticated, with the answer checked against `expect`. */
-	async request(location: string, request: ClientRequest): Promise<Response> {
-		return (await this.exchange(location, request, false)).response;
+	async request(location: string, request: ClientRequest): Promise<Answer> {
+		return this.exchange(location, request, false);
 	}
 
-	/** The same for a blob's bytes, up or down, as Node streams (Transport.stream). */
-	async requestStream(location: string, request: ClientRequest): Promise<Streamed> {
+	/** The same for a blob's bytes, up or down, not retried here (Transport.send). */
+	async requestStream(location: string, request: ClientRequest): Promise<Answer> {
 		return this.exchange(location, request, true);
 	}
 
 	/** Checks that the registry answers, and accepts the credentials (`berth login`). */
 	async ping(): Promise<void> {
-		const response = await this.request('/v2/', {expect: [200]});
-		await response.body?.cancel();
+		(await this.request('/v2/', {expect: [200]})).discard();
 	}
 
 	/** A manifest or index by tag or digest, its digest checked against what was asked and what the registry says. */
@@ -75,15 +74,15 @@ export class RegistryClient {
 			expect: [200],
 			object: reference,
 		});
-		const bytes = Buffer.from(await response.arrayBuffer());
+		const bytes = await response.bytes();
 		const digest = digestOf(bytes);
-		const claimed = reference.startsWith('sha256:') ? reference : response.headers.get('docker-content-digest');
+		const claimed = reference.startsWith('sha256:') ? reference : response.header('docker-content-digest');
 		if (claimed && claimed !== digest) {
 			throw new BerthError('DIGEST_MISMATCH', `manifest \`${reference}\` from ${this.domain} does not match its digest: got ${digest}, expected ${claimed}`);
 		}
 
 		const mediaType = (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType
-			?? response.headers.get('content-type') ?? MediaType.ociManifest;
+			?? response.header('content-type') ?? MediaType.ociManifest;
 		return {bytes, mediaType, digest};
 	}
 
@@ -96,20 +95,19 @@ export class RegistryClient {
 			expect: [201, 200],
 			object: reference,
 		});
-		await response.body?.cancel();
-		return (response.headers.get('docker-content-digest') ?? undefined) as Digest | undefined;
+		response.discard();
+		return response.header('docker-content-digest') as Digest | undefined;
 	}
 
 	async hasBlob(digest: Digest): Promise<boolean> {
 		const response = await this.request(`/v2/${this.repository}/blobs/${digest}`, {method: 'HEAD', expect: [200, 404], object: digest});
-		await response.body?.cancel();
+		response.discard();
 		return response.status === 200;
 	}
 
 	/** The blob's bytes as a stream; not retried here, since its caller retries the whole download. */
 	async getBlob(digest: Digest): Promise<Readable> {
-		const {body} = await this.requestStream(`/v2/${this.repository}/blobs/${digest}`, {expect: [200], object: digest, retry: false});
-		return body!;
+		return (await this.requestStream(`/v2/${this.repository}/blobs/${digest}`, {expect: [200], object: digest, retry: false})).body;
 	}
 
 	/**
@@ -125,7 +123,7 @@ export class RegistryClient {
 			retry: false,
 			...(mountFrom ? {extraScopes: [`repository:${mountFrom}:pull`]} : {}),
 		});
-		await response.body?.cancel();
+		response.discard();
 		return response.status === 201 ? undefined : this.location(response, response.url);
 	}
 
@@ -133,13 +131,13 @@ export class RegistryClient {
 	async uploadOffset(location: string): Promise<{location: string; offset: number}> {
 		const response = await this.request(location, {expect: [204], retry: false, object: 'upload'});
 		// distribution says 0-0 both for nothing and for one byte: nothing is the likely one.
-		const end = Number(/^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '')?.[1] ?? 0);
+		const end = Number(/^(?:bytes=)?0-(\d+)$/.exec(response.header('range') ?? '')?.[1] ?? 0);
 		return {location: this.location(response, location), offset: end === 0 ? 0 : end + 1};
 	}
 
 	/** Sends one chunk, starting at `offset`; returns the location for the next request. */
 	async patchUpload(location: string, offset: number, size: number, body: Request['body']): Promise<string> {
-		const {response, body: answer} = await this.requestStream(location, {
+		const answer = await this.requestStream(location, {
 			method: 'PATCH',
 			headers: {
 				// distribution 2.8 takes nothing else for a chunk.
@@ -152,17 +150,15 @@ export class RegistryClient {
 			retry: false,
 			object: 'upload',
 		});
-		// Read to its end, so that the connection serves the next chunk.
-		answer?.resume();
-		return this.location(response, location);
+		answer.discard();
+		return this.location(answer, location);
 	}
 
 	/** Closes the upload: the registry checks the whole blob against `digest`. */
 	async finishUpload(location: string, digest: Digest): Promise<void> {
 		const url = new URL(this.transport.url(location));
 		url.searchParams.set('digest', digest);
-		const response = await this.request(url.href, {method: 'PUT', expect: [201], retry: false, object: digest});
-		await response.body?.cancel();
+		(await this.request(url.href, {method: 'PUT', expect: [201], retry: false, object: digest})).discard();
 	}
 
 	/** Every tag of the repository, following the `Link` pages. */
@@ -171,8 +167,8 @@ export class RegistryClient {
 		let next: string | undefined = `/v2/${this.repository}/tags/list`;
 		while (next) {
 			const response = await this.request(next, {expect: [200], object: 'tags'});
-			tags.push(...((await response.json() as {tags?: string[] | null}).tags ?? []));
-			const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '');
+			tags.push(...(await response.json<{tags?: string[] | null}>()).tags ?? []);
+			const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.header('link') ?? '');
 			next = link ? this.transport.url(link[1]!, response.url) : undefined;
 		}
 
@@ -184,35 +180,33 @@ export class RegistryClient {
 	}
 
 	/** Sends `request` with what the Authorizer knows; after a 401 that taught it something, once more. */
-	private async exchange(location: string, request: ClientRequest, stream: boolean): Promise<Streamed> {
+	private async exchange(location: string, request: ClientRequest, stream: boolean): Promise<Answer> {
 		const scopes = [
 			...this.repository ? [`repository:${this.repository}:${this.actions.join(',')}`] : [],
 			...request.extraScopes ?? [],
 		];
 		const url = this.transport.url(location);
-		let answer: Streamed | undefined;
+		let answer: Answer | undefined;
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const authorization = await this.authorizer.header(scopes);
 			const sent = {...request, headers: {...request.headers, ...(authorization ? {Authorization: authorization} : {})}};
-			answer = stream ? await this.transport.stream(url, sent) : {response: await this.transport.fetch(url, sent)};
-			if (answer.response.status !== 401 || !this.authorizer.unauthorized(answer.response, scopes, authorization)) {
+			answer = stream ? await this.transport.send(url, sent) : await this.transport.fetch(url, sent);
+			if (answer.status !== 401 || !this.authorizer.unauthorized(answer, scopes, authorization)) {
 				break;
 			}
 
-			await answer.response.body?.cancel();
+			answer.discard();
 		}
 
-		const {response} = answer!;
-		if (!request.expect.includes(response.status)) {
-			answer!.body?.destroy();
-			throw await responseError(response, {domain: this.domain, repository: this.repository, object: request.object, certsDir: this.transport.certsDir});
+		if (!request.expect.includes(answer!.status)) {
+			throw await responseError(answer!, {domain: this.domain, repository: this.repository, object: request.object, certsDir: this.transport.certsDir});
 		}
 
 		return answer!;
 	}
 
-	private location(response: Response, base: string): string {
-		const location = response.headers.get('location');
+	private location(response: Answer, base: string): string {
+		const location = response.header('location');
 		if (!location) {
 			throw new BerthError('REGISTRY_UNAVAILABLE', `${this.domain} answered ${response.status} without a Location for an upload of \`${this.repository}\``);
 		}

@@ -4,6 +4,7 @@
  * pull or push that met the error puts the image's name in front (`inContext`).
  */
 import {BerthError, isBerthError} from '../engine/errors.js';
+import type {Answer} from './transport.js';
 
 /** What the failed request was about, for the message. */
 export type Subject = {
@@ -34,13 +35,13 @@ const errorCode = (text: string): {code?: string; message?: string} => {
 const login = (domain: string) => `run \`berth login ${domain}\``;
 
 /** The BerthError for a response the caller did not expect. */
-export const responseError = async (response: Response, subject: Subject): Promise<BerthError> => {
+export const responseError = async (response: Answer, subject: Subject): Promise<BerthError> => {
 	const {domain, repository, object} = subject;
 	const text = await response.text().catch(() => '');
 	const {code, message} = errorCode(text);
 	const said = message ? `: ${message}` : '';
 	// Go's answer to plain HTTP on a TLS port: no registry header, and a body only for a GET.
-	if (response.status === 400 && response.url.startsWith('http:') && (text.includes('HTTPS server') || !response.headers.has('docker-distribution-api-version'))) {
+	if (response.status === 400 && response.url.startsWith('http:') && (text.includes('HTTPS server') || response.header('docker-distribution-api-version') === undefined)) {
 		return new BerthError('REGISTRY_UNAVAILABLE', `${domain} speaks HTTPS: ${caAdvice(subject.certsDir, domain)}`);
 	}
 
@@ -90,7 +91,7 @@ export const responseError = async (response: Response, subject: Subject): Promi
 	return new BerthError('INVALID_ARGUMENT', `${domain} refused \`${object ?? repository}\` with ${response.status}${code ? ` ${code}` : ''}${said}`);
 };
 
-/** Why a connection failed, from undici's `fetch failed` error and its cause chain. */
+/** Why a connection failed: the code of the error or of the first cause in its chain that has one. */
 export const networkCode = (error: unknown): string | undefined => {
 	let current: unknown = error;
 	while (typeof current === 'object' && current !== null) {
@@ -107,8 +108,7 @@ export const networkCode = (error: unknown): string | undefined => {
 
 const tlsCodes = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(?:GET|VERIFY)/;
 
-/** A connection that could not be made or broke, said plainly. */
-/** The innermost cause's message: undici's own errors (`bad port`) have no code. */
+/** The innermost cause's message, for an error without a code. */
 const innermost = (error: unknown): string => {
 	let current = error as {message?: string; cause?: unknown};
 	while (typeof current.cause === 'object' && current.cause !== null) {
@@ -118,6 +118,7 @@ const innermost = (error: unknown): string => {
 	return current.message ?? String(error);
 };
 
+/** A connection that could not be made or broke, said plainly. */
 export const networkError = (error: unknown, domain: string, certsDir: string): BerthError => {
 	const code = networkCode(error) ?? innermost(error);
 	if (tlsCodes.test(code)) {

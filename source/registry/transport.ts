@@ -1,5 +1,5 @@
 /**
- * How berth reaches one registry: its base URL and a fetch dispatcher, plus bounded retries.
+ * How berth reaches one registry: its base URL and node's own HTTP client, plus bounded retries.
  *
  * The scheme: HTTPS, trusting node's CAs (with those of NODE_EXTRA_CA_CERTS) and any CA laid out
  * as Docker does under certs.d/HOST[:PORT]/*.crt (a client certificate as client.cert and
@@ -8,26 +8,22 @@
  * registry does not speak TLS at all. Otherwise a loopback registry (localhost, 127.0.0.0/8,
  * ::1) with no certs.d entry is plain HTTP, as a test or development registry usually is.
  *
+ * node:http rather than fetch or undici: both of those load a JavaScript HTTP stack and compile
+ * a WebAssembly parser when the first request goes out, ~50 ms of every pull and push, where
+ * node's parser is native and its client starts in a few.
+ *
  * Retries: a 5xx, a 429 or a broken connection is tried again after a growing pause, a few
  * times at most. Requests whose body is a stream of an upload, or whose answer is streamed
  * into the store, are retried by their caller as a whole (`retrying`), never twice over.
  */
 import fs from 'node:fs';
+import http, {STATUS_CODES, type IncomingHttpHeaders} from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import type {Readable} from 'node:stream';
-import {STATUS_CODES} from 'node:http';
-import {createRequire} from 'node:module';
-import type {Agent as UndiciAgent, Dispatcher} from 'undici';
+import {pipeline, type Readable} from 'node:stream';
 import {isBerthError} from '../engine/errors.js';
-import {packageRoot} from '../engine/paths.js';
 import {networkCode, networkError, tlsAdvice} from './errors.js';
-
-// undici's index loads all of it (fetch, websockets, mocks): 110 ms of every pull's and push's
-// start. These two files are what berth uses; the version is pinned in package.json.
-const require = createRequire(path.join(packageRoot(), 'package.json'));
-const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-const undiciRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 export type TransportOptions = {
 	/** false: do not verify the registry's certificate, and accept plain HTTP. */
@@ -47,8 +43,47 @@ export type Request = {
 	retry?: boolean;
 };
 
-/** An answer whose body, if any, is a Node stream. */
-export type Streamed = {response: Response; body?: Readable};
+/** A registry's answer: its status and headers, and its body as a Node stream. */
+export class Answer {
+	constructor(
+		/** The URL asked, after any redirect. */
+		readonly url: string,
+		readonly status: number,
+		private readonly headers: IncomingHttpHeaders,
+		readonly body: Readable,
+	) {}
+
+	get ok(): boolean {
+		return this.status >= 200 && this.status < 300;
+	}
+
+	get statusText(): string {
+		return STATUS_CODES[this.status] ?? '';
+	}
+
+	/** A header's value, several joined by commas; undefined when the answer has none. */
+	header(name: string): string | undefined {
+		const value = this.headers[name.toLowerCase()];
+		return Array.isArray(value) ? value.join(', ') : value;
+	}
+
+	async bytes(): Promise<Buffer> {
+		return Buffer.concat(await this.body.toArray() as Buffer[]);
+	}
+
+	async text(): Promise<string> {
+		return (await this.bytes()).toString('utf8');
+	}
+
+	async json<T>(): Promise<T> {
+		return JSON.parse(await this.text()) as T;
+	}
+
+	/** Reads the body away unseen, so that its connection serves the next request. */
+	discard(): void {
+		this.body.resume();
+	}
+}
 
 export const defaultCertsDir = (env: NodeJS.ProcessEnv = process.env): string => env.BERTH_CERTS_DIR ?? '/etc/berth/certs.d';
 
@@ -63,7 +98,7 @@ export const isLoopback = (domain: string): boolean => {
 };
 
 /** Network failures worth another try; certificate problems are not among them. */
-const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 export const tries = 4;
 
@@ -135,12 +170,22 @@ const extraCas = (env: NodeJS.ProcessEnv = process.env): string[] => {
 	}
 };
 
+/** Statuses a GET or HEAD follows to their Location. */
+const redirects = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 5;
+/** A connection that stays silent this long is given up (ETIMEDOUT, so tried again). */
+const idleTimeout = 5 * 60 * 1000;
+
+const withoutAuthorization = (headers: Record<string, string>): Record<string, string> =>
+	Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+
 export class Transport {
 	readonly domain: string;
 	readonly certsDir: string;
 	private base: string;
 	private readonly tlsVerify: boolean;
-	private readonly dispatcher: UndiciAgent;
+	/** Connections kept open between requests, one pool per scheme. */
+	private readonly agents: {http: http.Agent; https: https.Agent};
 
 	constructor(domain: string, options: TransportOptions = {}) {
 		this.domain = domain;
@@ -150,7 +195,10 @@ export class Transport {
 		const plain = this.tlsVerify && isLoopback(domain) && certs.ca === undefined && certs.cert === undefined;
 		this.base = `${plain ? 'http' : 'https'}://${apiHost(domain)}`;
 		const cas = [...extraCas(), ...certs.ca ?? []];
-		this.dispatcher = new Agent({connect: {...certs, ...(cas.length > 0 ? {ca: [...tls.rootCertificates, ...cas]} : {}), rejectUnauthorized: this.tlsVerify}});
+		this.agents = {
+			http: new http.Agent({keepAlive: true}),
+			https: new https.Agent({keepAlive: true, ...certs, ...(cas.length > 0 ? {ca: [...tls.rootCertificates, ...cas]} : {}), rejectUnauthorized: this.tlsVerify}),
+		};
 	}
 
 	/** An absolute URL for a path under the registry (`/v2/...`) or a Location the registry gave. */
@@ -162,13 +210,13 @@ export class Transport {
 	 * One request, retried on transient failures unless `retry` is false. Answers of any status
 	 * are returned; a connection that cannot be made is a REGISTRY_UNAVAILABLE error.
 	 */
-	async fetch(url: string, request: Request = {}): Promise<Response> {
+	async fetch(url: string, request: Request = {}): Promise<Answer> {
 		const attempts = request.retry === false ? 1 : tries;
 		for (let attempt = 0; ; attempt++) {
 			const last = attempt + 1 >= attempts;
-			let response: Response;
+			let answer: Answer;
 			try {
-				response = await this.fetchOnce(url, request);
+				answer = await this.followed(url, request);
 			} catch (error) {
 				if (last || !isTransient(error)) {
 					throw networkError(error, this.domain, this.certsDir);
@@ -178,73 +226,89 @@ export class Transport {
 				continue;
 			}
 
-			if (last || !retryableStatus(response.status)) {
-				return response;
+			if (last || !retryableStatus(answer.status)) {
+				return answer;
 			}
 
-			await response.body?.cancel();
-			await sleep(backoff(attempt, response.headers.get('retry-after')));
+			answer.discard();
+			await sleep(backoff(attempt, answer.header('retry-after')));
 		}
 	}
 
 	/**
-	 * A request whose body or answer is a blob, sent through undici's request API on the same
-	 * connections, with Node streams: fetch's web streams copy every chunk, which cost a push a
-	 * fifth of its CPU. An answer of 400 or more comes with its text, as fetch's would. Not
-	 * retried: its caller retries the whole transfer.
+	 * One request whose body or answer is a blob, not retried: its caller retries the whole
+	 * transfer.
 	 */
-	async stream(url: string, sent: Request = {}): Promise<Streamed> {
-		let answer;
+	async send(url: string, request: Request = {}): Promise<Answer> {
 		try {
-			const {origin, pathname, search} = new URL(url);
-			answer = await undiciRequest.call(this.dispatcher, {
-				origin,
-				path: pathname + search,
-				method: (sent.method ?? 'GET') as Dispatcher.HttpMethod,
-				headers: sent.headers,
-				body: sent.body?.(),
-				// Docker Hub sends blob downloads to a CDN; undici drops the credentials on the way.
-				maxRedirections: sent.method === undefined || sent.method === 'GET' ? 5 : 0,
-			});
+			return await this.followed(url, request);
 		} catch (error) {
 			throw networkError(error, this.domain, this.certsDir);
 		}
-
-		const headers = new Headers();
-		for (const [name, value] of Object.entries(answer.headers)) {
-			for (const each of [value ?? []].flat()) {
-				headers.append(name, each);
-			}
-		}
-
-		const init = {status: answer.statusCode, statusText: STATUS_CODES[answer.statusCode] ?? '', headers};
-		if (answer.statusCode >= 400) {
-			return {response: new Response(await answer.body.text(), init)};
-		}
-
-		return {response: new Response(null, init), body: answer.body};
 	}
 
 	async close(): Promise<void> {
-		await this.dispatcher.close();
+		this.agents.http.destroy();
+		this.agents.https.destroy();
 	}
 
-	private async fetchOnce(url: string, request: Request): Promise<Response> {
-		const body = request.body?.();
-		const init = {
-			method: request.method ?? 'GET',
-			headers: request.headers,
-			body,
-			dispatcher: this.dispatcher,
-			...(body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array) ? {duplex: 'half'} : {}),
-		};
+	/**
+	 * The answer to `request`, after the redirects of a GET or HEAD: Docker Hub sends blob
+	 * downloads to a CDN. The credentials stay with the registry's own host.
+	 */
+	private async followed(url: string, request: Request): Promise<Answer> {
+		let target = new URL(url);
+		let headers = request.headers ?? {};
+		const method = request.method ?? 'GET';
+		for (let count = 0; ; count++) {
+			const answer = await this.exchange(target, method, headers, request);
+			const location = answer.header('location');
+			if ((method !== 'GET' && method !== 'HEAD') || !redirects.has(answer.status) || !location || count === maxRedirects) {
+				return answer;
+			}
+
+			answer.discard();
+			const next = new URL(location, target);
+			if (next.origin !== target.origin) {
+				headers = withoutAuthorization(headers);
+			}
+
+			target = next;
+		}
+	}
+
+	private async exchange(url: URL, method: string, headers: Record<string, string>, request: Request): Promise<Answer> {
 		try {
-			return await fetch(url, init as RequestInit);
+			return await new Promise<Answer>((resolve, reject) => {
+				const body = request.body?.();
+				const sized = typeof body === 'string' || body instanceof Uint8Array;
+				const outgoing = (url.protocol === 'https:' ? https : http).request(url, {
+					method,
+					agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
+					headers: {'User-Agent': 'berth', ...(sized ? {'Content-Length': String(Buffer.byteLength(body))} : {}), ...headers},
+					timeout: idleTimeout,
+				});
+				outgoing.on('timeout', () => {
+					outgoing.destroy(Object.assign(new Error(`no answer in ${idleTimeout / 1000} s`), {code: 'ETIMEDOUT'}));
+				});
+				outgoing.on('error', reject);
+				outgoing.on('response', message => {
+					resolve(new Answer(url.href, message.statusCode ?? 0, message.headers, message));
+				});
+				if (body === undefined || sized) {
+					outgoing.end(body);
+				} else {
+					// Either side failing ends both; the request's failure reaches `reject`.
+					pipeline(body, outgoing, () => undefined);
+				}
+			});
 		} catch (error) {
 			// --tls-verify=false also means a registry that speaks no TLS at all.
-			if (!this.tlsVerify && url.startsWith('https:') && /SSL|EPROTO/.test(networkCode(error) ?? '')) {
+			if (!this.tlsVerify && url.protocol === 'https:' && /SSL|EPROTO/.test(networkCode(error) ?? '')) {
 				this.base = this.base.replace(/^https:/, 'http:');
-				return this.fetchOnce(url.replace(/^https:/, 'http:'), request);
+				const plain = new URL(url);
+				plain.protocol = 'http:';
+				return this.exchange(plain, method, headers, request);
 			}
 
 			throw error;

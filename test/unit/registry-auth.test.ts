@@ -12,6 +12,6 @@ test('challenges parse as registries write them', t => {
 		params: {realm: 'http://127.0.0.1:1/token', service: 'x', error: 'insufficient_scope'},
 	});
 	t.deepEqual(parseChallenge('Bearer realm="a \\"quoted\\" realm"')?.params, {realm: 'a "quoted" realm'});
-	t.is(parseChallenge(null), undefined);
+	t.is(parseChallenge(undefined), undefined);
 	t.is(parseChallenge(''), undefined);
 });
