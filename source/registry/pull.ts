@@ -201,51 +201,57 @@ const pullOne = async (stores: PullStores, client: RegistryClient, reference: Re
 	const {top, chosen, manifest} = await resolveManifest(client, reference.digest ?? reference.tag!, options.platform);
 	const previous = await images.resolve(name).then(image => image.manifestDigest, () => undefined);
 
-	if (!await blobs.has(manifest.config.digest)) {
-		await download(client, blobs, manifest.config);
-	}
+	// The config comes while the layers start: only their unpacks need its diff ids.
+	const configured = (async () => {
+		if (!await blobs.has(manifest.config.digest)) {
+			await download(client, blobs, manifest.config);
+		}
 
-	const config = await blobs.readJson<ImageConfig>(manifest.config.digest);
-	if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-		throw new BerthError('INVALID_ARGUMENT', `its config lists ${config.rootfs.diff_ids.length} layers and its manifest ${manifest.layers.length}`);
-	}
+		const config = await blobs.readJson<ImageConfig>(manifest.config.digest);
+		if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+			throw new BerthError('INVALID_ARGUMENT', `its config lists ${config.rootfs.diff_ids.length} layers and its manifest ${manifest.layers.length}`);
+		}
 
-	if (options.platform && !platformMatches(config, options.platform)) {
-		throw new BerthError('REGISTRY_NOT_FOUND', `it is an image for ${platformName(config)}, not ${platformName(options.platform)}`);
-	}
+		if (options.platform && !platformMatches(config, options.platform)) {
+			throw new BerthError('REGISTRY_NOT_FOUND', `it is an image for ${platformName(config)}, not ${platformName(options.platform)}`);
+		}
 
-	const chains = chainIds(config.rootfs.diff_ids);
+		return chainIds(config.rootfs.diff_ids);
+	})();
 	for (const layer of manifest.layers) {
 		emit({type: 'layer', digest: layer.digest, phase: 'waiting'});
 	}
 
 	const fetching = limiter(downloads);
 	const unpacking = limiter(unpacks);
-	await settleAll(manifest.layers.map(async (layer, index) => {
+	await settleAll<unknown>([configured, ...manifest.layers.map(async (layer, index) => {
 		const progress = (phase: LayerPhase, current?: number) =>
 			emit({type: 'layer', digest: layer.digest, phase, current, total: layer.size});
-		const chain = chains[index]!;
-		if (await blobs.has(layer.digest) && await layers.has(chain)) {
-			progress('exists');
-			return;
-		}
-
-		const parent = chains[index - 1];
 		if (await blobs.has(layer.digest)) {
+			const chains = await configured;
+			if (await layers.has(chains[index]!)) {
+				progress('exists');
+				return;
+			}
+
 			await unpacking(async () => {
 				progress('extracting');
-				await layers.unpack(chain, () => blobs.open(layer.digest), parent);
+				await layers.unpack(chains[index]!, () => blobs.open(layer.digest), chains[index - 1]);
 			});
 		} else {
+			// A config that fails its checks stops the download through its unpack.
 			const {unpacked} = await fetching(async () => {
 				progress('downloading', 0);
-				return download(client, blobs, layer, progress, async tar => layers.unpack(chain, () => tar, parent));
+				return download(client, blobs, layer, progress, async tar => {
+					const chains = await configured;
+					return layers.unpack(chains[index]!, () => tar, chains[index - 1]);
+				});
 			});
 			await unpacked;
 		}
 
 		progress('done');
-	}));
+	})]);
 
 	await blobs.put(chosen.bytes);
 	if (reference.tag) {

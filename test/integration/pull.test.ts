@@ -237,6 +237,22 @@ test('an index: the host\'s platform by default, another with --platform', async
 	t.is(missing.stderr, `berth: cannot pull \`${name}\`: no image for linux/riscv64 in it (it has linux/s390x, ${os}/${architecture}): choose one with --platform\n`);
 });
 
+test('an image for another platform than --platform asks is refused, and nothing of it is kept', async t => {
+	await published('pull/platform', '1', 4_000_000);
+	const roots = fresh();
+	const name = `${proxy!.host}/pull/platform:1`;
+	const {os, architecture} = hostPlatform();
+	const result = await berth(roots, ['pull', '--platform', 'linux/s390x', name]);
+	t.is(result.code, 125);
+	t.is(result.stderr, `berth: cannot pull \`${name}\`: it is an image for ${os}/${architecture}, not linux/s390x\n`);
+	t.is((await berth(roots, ['images', '-a', '-q'])).stdout, '');
+	// No layer was unpacked, and no download was left half-written.
+	for (const dir of ['layers', 'ingest']) {
+		const at = path.join(roots.root, dir);
+		t.deepEqual(fs.existsSync(at) ? fs.readdirSync(at) : [], [], dir);
+	}
+});
+
 test('a Docker schema2 image, as skopeo writes it, pulls and runs', async t => {
 	await published('pull/oci');
 	const policy = path.join(path.dirname(source.root), 'policy.json');
