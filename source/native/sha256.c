@@ -122,7 +122,6 @@ static void queue_job(napi_env env, sha256 *hash) {
 }
 
 static void hash_finalize(napi_env env, void *data, void *hint) {
-	(void)env;
 	(void)hint;
 	sha256 *hash = data;
 	if (hash->running) {
@@ -130,6 +129,7 @@ static void hash_finalize(napi_env env, void *data, void *hint) {
 		return;
 	}
 
+	napi_delete_reference(env, hash->self);
 	EVP_MD_CTX_free(hash->context);
 	pthread_mutex_destroy(&hash->lock);
 	free(hash);
