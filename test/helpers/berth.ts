@@ -18,11 +18,32 @@ export type Roots = {root: string; run: string; env: NodeJS.ProcessEnv};
 
 export type Result = {code: number; stdout: string; stderr: string};
 
-export const makeRoots = (): Roots => {
-	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+const prefix = 'berth-test-';
+
+/** Records who made a test store, and its network's names, so that a later run can tear it down (sweepOrphanedRoots). */
+const ownerFile = 'owner.json';
+
+/** When a live process started (field 22 of /proc/PID/stat): a pid alone may have been reused. Undefined once it has ended. */
+const startTime = (pid: number): string | undefined => {
+	try {
+		const [state, ...fields] = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+		return state === 'Z' ? undefined : fields[18];
+	} catch {
+		return undefined;
+	}
+};
+
+const rootsAt = (base: string, network: Record<string, string>): Roots => {
 	const root = path.join(base, 'root');
 	const run = path.join(base, 'run');
-	return {root, run, env: {...process.env, BERTH_ROOT: root, BERTH_RUN: run, ...networkEnv()}};
+	return {root, run, env: {...process.env, BERTH_ROOT: root, BERTH_RUN: run, ...network}};
+};
+
+export const makeRoots = (): Roots => {
+	const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	const network = networkEnv();
+	fs.writeFileSync(path.join(base, ownerFile), JSON.stringify({pid: process.pid, started: startTime(process.pid), network}));
+	return rootsAt(base, network);
 };
 
 export const berthSync = (roots: Roots, args: string[], options: {input?: string; timeout?: number} = {}): Result => {
@@ -86,6 +107,25 @@ export const destroyRoots = (roots: Roots): void => {
 	removeNetworkLeftovers(roots);
 	// A shim's late `container cleanup` may still be taking a lock file in the store.
 	fs.rmSync(path.dirname(roots.root), {recursive: true, force: true, maxRetries: 10, retryDelay: 100});
+};
+
+/**
+ * Tears down the test stores whose maker is gone, with their containers and their network:
+ * what a test run killed half-way (a timeout, ^C) left behind. Stores of runs still going, and
+ * any without an owner record, are left alone. Returns how many went.
+ */
+export const sweepOrphanedRoots = (): number => {
+	let swept = 0;
+	for (const name of fs.readdirSync(os.tmpdir()).filter(entry => entry.startsWith(prefix))) {
+		const base = path.join(os.tmpdir(), name);
+		const owner = readJson(path.join(base, ownerFile)) as {pid: number; started: string; network: Record<string, string>} | undefined;
+		if (owner && startTime(owner.pid) !== owner.started) {
+			destroyRoots(rootsAt(base, owner.network));
+			swept++;
+		}
+	}
+
+	return swept;
 };
 
 const tarball = path.join(projectRoot, 'test/fixtures/generated/busybox.tar');
